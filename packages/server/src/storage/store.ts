@@ -42,19 +42,30 @@ export interface SpanRow {
   resourceAttributes: Record<string, unknown>;
 }
 
+/**
+ * Trace search over the spans that start inside the range. `service`, `operation` and
+ * `attributes` describe one span: a trace matches when at least one of its spans matches all
+ * three. Durations and `status` apply to the whole trace (as seen inside the range).
+ */
 export interface TraceSearchQuery extends TimeRangeNs {
   tenant: string;
   service?: string;
   operation?: string;
+  /** Trace duration (max end - min start), inclusive bounds. */
   minDurationNs?: bigint;
   maxDurationNs?: bigint;
   /** 'error' = traces with at least one error span; 'ok' = traces without error spans. */
   status?: 'error' | 'ok';
-  /** Span attribute equality filters (any span of the trace matches all). */
+  /**
+   * Attribute equality filters (any span of the trace matches all). A key is looked up in the
+   * span's attributes first, then in its resource attributes; non-string values compare by
+   * their JSON text (`200`, `true`).
+   */
   attributes?: Record<string, string>;
   limit: number;
 }
 
+/** Newest first. Root = the earliest span without a parent, else the earliest span. */
 export interface TraceSummary {
   traceId: string;
   rootService: string;
@@ -75,6 +86,7 @@ export interface LogSearchQuery extends TimeRangeNs {
   traceId?: string;
   /** Case-insensitive substring of the body text. */
   text?: string;
+  /** Same lookup rules as TraceSearchQuery.attributes (record attributes, then resource). */
   attributes?: Record<string, string>;
   limit: number;
   /** Opaque cursor from a previous page (newest first). */
@@ -82,6 +94,10 @@ export interface LogSearchQuery extends TimeRangeNs {
 }
 
 export interface LogRow {
+  /**
+   * Event time. A record sent without one gets its observed time (or, lacking both, the time
+   * the store received it): that is the time it is partitioned, filtered and sorted by.
+   */
   timeUnixNano: string;
   observedTimeUnixNano: string;
   severityNumber: number;
@@ -116,7 +132,10 @@ export interface SeriesQuery {
   name?: string;
   /** Label equality matchers. */
   labels?: Record<string, string>;
-  /** Only series with samples in this range (ms). */
+  /**
+   * Only series with samples in this range (ms, both ends inclusive like Prometheus). The
+   * store tracks activity per hour, so a series active in an overlapping hour qualifies.
+   */
   startMs: number;
   endMs: number;
   limit: number;
@@ -125,6 +144,7 @@ export interface SeriesQuery {
 export interface SamplesQuery {
   tenant: string;
   fingerprints: number[];
+  /** Both ends inclusive (Prometheus semantics: a sample at exactly endMs is returned). */
   startMs: number;
   endMs: number;
   /** Maximum rows returned; the store stops there. */
@@ -145,6 +165,78 @@ export interface MetricNameInfo {
   help: string;
 }
 
+/** An exemplar as stored, with its series labels. */
+export interface ExemplarRow {
+  fingerprint: number;
+  labels: Record<string, string>;
+  timeMs: number;
+  value: number;
+  traceId: string;
+  spanId: string;
+  attributes: Record<string, unknown>;
+}
+
+/** An exponential histogram point as stored (OTLP shape), with its series labels. */
+export interface ExpHistogramRow {
+  fingerprint: number;
+  labels: Record<string, string>;
+  timeMs: number;
+  startTimeMs: number;
+  count: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+  scale: number;
+  zeroCount: number;
+  zeroThreshold: number;
+  positiveOffset: number;
+  positiveCounts: number[];
+  negativeOffset: number;
+  negativeCounts: number[];
+  flags: number;
+}
+
+/** Per-bucket series of a service, aligned on `t` (bucket start, epoch ms). */
+export interface ServiceSparkline {
+  t: number[];
+  rate: number[];
+  errorRatio: number[];
+  p95Ms: number[];
+}
+
+/**
+ * Request rate, errors and latency of one service, computed from its entry spans: spans of
+ * kind server (2) or consumer (5), plus root spans (no parent) of any kind.
+ */
+export interface ServiceStats {
+  name: string;
+  spanCount: number;
+  errorCount: number;
+  ratePerSec: number;
+  errorRatio: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  sparkline: ServiceSparkline;
+}
+
+/** Log counts by severity class (OTLP severity number ranges; 0 is unspecified). */
+export interface SeverityCounts {
+  trace: number;
+  debug: number;
+  info: number;
+  warn: number;
+  error: number;
+  fatal: number;
+  unspecified: number;
+}
+
+export interface LogHistogram {
+  stepMs: number;
+  /** Every bucket of the range, empty ones included, oldest first. */
+  buckets: Array<{ t: number; counts: SeverityCounts }>;
+}
+
 export interface RetentionPolicy {
   /** Keep days per signal; data in day partitions entirely older than now - days is dropped. */
   tracesDays: number;
@@ -163,6 +255,8 @@ export interface StoreStats {
   logs: number;
   samples: number;
   series: number;
+  /** Day partitions on disk, all signals together. */
+  partitions: number;
   /** Bytes of the database files on disk. */
   diskBytes: number;
 }
@@ -173,20 +267,38 @@ export interface Store {
   writeLogs(batches: LogBatch[]): Promise<WriteResult>;
   writeSamples(batches: SampleBatch[]): Promise<WriteResult>;
 
+  /**
+   * All spans of one trace, ordered by start time. Without a range the store searches its
+   * default look-back (a store option; DuckDB: 7 days before its clock's now).
+   */
   getTrace(tenant: string, traceId: string, range?: TimeRangeNs): Promise<SpanRow[]>;
   searchTraces(q: TraceSearchQuery): Promise<TraceSummary[]>;
+  /** Services and operations come from a per-hour index, so the range is hour-granular. */
   listServices(tenant: string, range: TimeRangeNs): Promise<string[]>;
   listOperations(tenant: string, service: string, range: TimeRangeNs): Promise<{ name: string; spanKind: number }[]>;
+  /** Sorted by name; `buckets` sparkline points spread evenly over the range. */
+  serviceStats(tenant: string, range: TimeRangeNs, buckets: number): Promise<ServiceStats[]>;
 
   searchLogs(q: LogSearchQuery): Promise<LogPage>;
+  /** Same filters as searchLogs (limit and cursor are ignored). */
+  logHistogram(q: LogSearchQuery, buckets: number): Promise<LogHistogram>;
+  /** Logs of one trace in time order; same default look-back as getTrace. */
   logsForTrace(tenant: string, traceId: string, range?: TimeRangeNs): Promise<LogRow[]>;
 
   metricNames(tenant: string, startMs: number, endMs: number): Promise<MetricNameInfo[]>;
   findSeries(q: SeriesQuery): Promise<SeriesInfo[]>;
   readSamples(q: SamplesQuery): Promise<SeriesSamples[]>;
+  /** Exemplars of the given series in the range, ordered by series then time. */
+  readExemplars(q: SamplesQuery): Promise<ExemplarRow[]>;
+  /** Exponential histogram points of the given series in the range, ordered by series then time. */
+  readExpHistograms(q: SamplesQuery): Promise<ExpHistogramRow[]>;
 
-  /** Drop expired data a day partition at a time; `nowMs` comes from the injected clock. */
+  /**
+   * Drop expired data a day partition at a time; `nowMs` comes from the injected clock.
+   * Runs next to ingest: it never holds a lock that stalls writes for long.
+   */
   applyRetention(policy: RetentionPolicy, nowMs: number): Promise<RetentionResult[]>;
   stats(): Promise<StoreStats>;
+  /** Waits for in-flight writes, makes everything durable in the data files, then closes. */
   close(): Promise<void>;
 }

@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// Ingest load generator. Starts the built server as a child process (fresh data dir), sends
+// pre-encoded OTLP/HTTP protobuf requests over keep-alive connections for a fixed time, and
+// counts only acknowledged (durable) items. Prints items/s, request latency percentiles, the
+// server's peak RSS and bytes on disk per item.
+//
+//   node bench/ingest-load.mjs --signal traces --duration 60 --connections 8
+//   node bench/ingest-load.mjs --signal logs --duration 60
+//   node bench/ingest-load.mjs --signal metrics --duration 60
+//   node bench/ingest-load.mjs --signal traces --url http://127.0.0.1:4318   (an already running server)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { encodeLogsRequest, encodeMetricsRequest, encodeTraceRequest } from './lib/otlp-proto-encoder.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    signal: { type: 'string', default: 'traces' },
+    duration: { type: 'string', default: '60' },
+    connections: { type: 'string', default: '8' },
+    url: { type: 'string' },
+    requests: { type: 'string', default: '24' },
+    'per-request': { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const signal = args.signal;
+const durationMs = Number(args.duration) * 1000;
+const connections = Number(args.connections);
+const perRequest = Number(args['per-request'] ?? (signal === 'traces' ? 500 : signal === 'logs' ? 1000 : 1000));
+
+function dirBytes(dir) {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    total += e.isDirectory() ? dirBytes(p) : statSync(p).size;
+  }
+  return total;
+}
+
+async function startServer() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sightline-bench-'));
+  const main = new URL('../packages/server/dist/main.js', import.meta.url).pathname;
+  const proc = spawn(process.execPath, [main, 'start', '--data-dir', dataDir, '--http-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout.on('data', (d) => (out += d));
+  const deadline = Date.now() + 30_000;
+  while (!/OTLP\/gRPC/.test(out)) {
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error('server did not start:\n' + out);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { proc, dataDir, otlpUrl: /OTLP\/HTTP\s+(\S+)/.exec(out)[1], httpUrl: /UI and API\s+(\S+?)\/?\s/.exec(out)[1] };
+}
+
+function rssOf(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const encode = signal === 'traces' ? encodeTraceRequest : signal === 'logs' ? encodeLogsRequest : encodeMetricsRequest;
+const sizeKey = signal === 'traces' ? 'spans' : signal === 'logs' ? 'records' : 'series';
+const bodies = [];
+const t0 = Date.now();
+for (let i = 0; i < Number(args.requests); i++) bodies.push(encode({ [sizeKey]: perRequest, seed: i + 1, step: i, timeNs: BigInt(Date.now() + i * 10_000) * 1_000_000n }));
+const encodeMs = Date.now() - t0;
+
+const server = args.url ? { otlpUrl: args.url } : await startServer();
+const target = new URL(`${server.otlpUrl}/v1/${signal}`);
+const agent = new Agent({ keepAlive: true, maxSockets: connections });
+
+let acked = 0;
+let rejected = 0;
+let errors = 0;
+const latencies = [];
+let peakRss = 0;
+const rssTimer = server.proc ? setInterval(() => (peakRss = Math.max(peakRss, rssOf(server.proc.pid))), 250) : undefined;
+
+function send(body) {
+  return new Promise((resolve) => {
+    const started = process.hrtime.bigint();
+    const req = request({ agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+        resolve(res.statusCode);
+      });
+    });
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+const startAt = Date.now();
+const endAt = startAt + durationMs;
+let next = 0;
+await Promise.all(
+  Array.from({ length: connections }, async () => {
+    while (Date.now() < endAt) {
+      const status = await send(bodies[next++ % bodies.length]);
+      if (status === 200) acked += perRequest;
+      else if (status === 429 || status === 503) {
+        rejected += perRequest;
+        await new Promise((r) => setTimeout(r, 50));
+      } else errors++;
+    }
+  }),
+);
+const elapsed = (Date.now() - startAt) / 1000;
+if (rssTimer) clearInterval(rssTimer);
+latencies.sort((a, b) => a - b);
+const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]?.toFixed(1);
+
+let diskBytes;
+if (server.proc) {
+  server.proc.kill('SIGTERM');
+  await new Promise((r) => server.proc.on('exit', r));
+  diskBytes = dirBytes(server.dataDir);
+  if (!args.keep) rmSync(server.dataDir, { recursive: true, force: true });
+}
+const result = {
+  signal,
+  durationS: elapsed,
+  connections,
+  itemsPerRequest: perRequest,
+  requestBytes: bodies[0].length,
+  ackedItems: acked,
+  ackedPerSec: Math.round(acked / elapsed),
+  rejectedItems: rejected,
+  errors,
+  latencyMs: { p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), max: latencies.at(-1)?.toFixed(1) },
+  serverPeakRssMiB: server.proc ? Math.round(peakRss / 1048576) : undefined,
+  diskBytes,
+  diskBytesPerItem: diskBytes !== undefined && acked ? +(diskBytes / acked).toFixed(1) : undefined,
+  encodeMs,
+};
+console.log(JSON.stringify(result, null, 2));
+agent.destroy();

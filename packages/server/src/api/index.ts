@@ -1,0 +1,1 @@
+export { buildApi, type ApiContext, type BuildApiOptions } from './app.js';

@@ -1,0 +1,2 @@
+export { configSchema, type SightlineConfig } from './schema.js';
+export { loadConfig, envVarNames, ConfigError, CONFIG_DEFAULTS, type LoadConfigOptions } from './load.js';

@@ -1,0 +1,72 @@
+// The one configuration schema. Every default lives here, documented once (habit 5), and
+// docs/configuration.md mirrors it. Values come from sightline.yaml, then SIGHTLINE_* env
+// vars, then CLI flags (later wins).
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+
+export const configSchema = z
+  .object({
+    /** Directory for the embedded store and other state. */
+    dataDir: z.string().min(1).default('./data'),
+    /** Address every listener binds to. 127.0.0.1 keeps a laptop install private. */
+    host: z.string().min(1).default('127.0.0.1'),
+    http: z
+      .object({
+        /** Port of the query API, the web UI, /metrics and health endpoints. */
+        port: port.default(4000),
+      })
+      .strict()
+      .default({ port: 4000 }),
+    otlp: z
+      .object({
+        /** OTLP/gRPC receiver port (the OTLP default). */
+        grpcPort: port.default(4317),
+        /** OTLP/HTTP receiver port (the OTLP default). */
+        httpPort: port.default(4318),
+        /** Largest accepted request body after decompression, in bytes (16 MiB). */
+        maxBodyBytes: positiveInt.default(16 * 1024 * 1024),
+      })
+      .strict()
+      .default({ grpcPort: 4317, httpPort: 4318, maxBodyBytes: 16 * 1024 * 1024 }),
+    writer: z
+      .object({
+        /** Rows waiting for commit before ingest answers 429 / RESOURCE_EXHAUSTED. */
+        maxQueueRows: positiveInt.default(2_000_000),
+        /** Group commit interval: one transaction per signal at most this often. */
+        flushIntervalMs: positiveInt.default(50),
+        /** A flush starts early once this many rows are queued for a signal. */
+        maxBatchRows: positiveInt.default(200_000),
+      })
+      .strict()
+      .default({ maxQueueRows: 2_000_000, flushIntervalMs: 50, maxBatchRows: 200_000 }),
+    retention: z
+      .object({
+        tracesDays: positiveInt.default(7),
+        logsDays: positiveInt.default(7),
+        metricsDays: positiveInt.default(30),
+        /** How often the retention job runs. */
+        intervalMinutes: positiveInt.default(60),
+      })
+      .strict()
+      .default({ tracesDays: 7, logsDays: 7, metricsDays: 30, intervalMinutes: 60 }),
+    query: z
+      .object({
+        /** Default look-back for queries without start/end. */
+        defaultRangeMinutes: positiveInt.default(60),
+        /** Upper bound on `limit` for searches. */
+        maxLimit: positiveInt.default(10_000),
+      })
+      .strict()
+      .default({ defaultRangeMinutes: 60, maxLimit: 10_000 }),
+    log: z
+      .object({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+      })
+      .strict()
+      .default({ level: 'info' }),
+  })
+  .strict();
+
+export type SightlineConfig = z.infer<typeof configSchema>;

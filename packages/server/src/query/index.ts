@@ -1,0 +1,1 @@
+export { correlateTrace, type CorrelatedItem, type CorrelatedTrace } from './correlate.js';

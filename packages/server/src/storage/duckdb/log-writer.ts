@@ -1,0 +1,130 @@
+// Log records into the day partitions of their (effective) time. Each record gets a sequence
+// number unique within its partition: the keyset cursor orders by (time, seq).
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { LogBatch } from '../batches.js';
+import { ChunkAppender, doublesToInt64, type ColumnData } from './chunk-appender.js';
+import type { Partition, PartitionSet } from './partitions.js';
+import { LOGS } from './schema.js';
+import { msToNs, splitByDayNs } from './time.js';
+import { inTransaction, withAppender } from './transaction.js';
+
+interface Prepared {
+  batch: LogBatch;
+  time: BigInt64Array;
+  bodyKind: Uint8Array;
+  body: string[];
+}
+
+interface Group {
+  p: Prepared;
+  rows: Uint32Array | null;
+}
+
+const QUOTE = 34; // '"': a JSON string body
+
+/**
+ * Time: the record's, else its observed time, else now (OTLP's rule). Body: a string body is
+ * stored once, in body_text; so is a structured body whose search text is its JSON.
+ */
+function prepare(batch: LogBatch, nowNs: bigint): Prepared {
+  const n = batch.length;
+  let time = batch.timeNs;
+  for (let i = 0; i < n; i++) {
+    if (batch.timeNs[i] === 0n) {
+      time = new BigInt64Array(n);
+      for (let k = 0; k < n; k++) time[k] = batch.timeNs[k] || batch.observedTimeNs[k] || nowNs;
+      break;
+    }
+  }
+  const bodyKind = new Uint8Array(n);
+  const body = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const json = batch.body[i] ?? '';
+    if (json.charCodeAt(0) === QUOTE) {
+      bodyKind[i] = 0;
+      body[i] = '';
+    } else if (json === batch.bodyText[i]) {
+      bodyKind[i] = 1;
+      body[i] = '';
+    } else {
+      bodyKind[i] = 2;
+      body[i] = json;
+    }
+  }
+  return { batch, time, bodyKind, body };
+}
+
+function columns(p: Prepared, seq: BigInt64Array): ColumnData[] {
+  const b = p.batch;
+  return [
+    b.tenant, p.time, b.observedTimeNs, seq, b.severityNumber,
+    b.severityText, p.bodyKind, p.body, b.bodyText, b.attributes,
+    b.droppedAttributesCount, b.traceId, b.spanId, b.flags,
+    b.eventName, b.serviceName, b.scopeName, b.scopeVersion,
+    b.resourceAttributes,
+  ];
+}
+
+export class LogWriter {
+  private readonly logs = new ChunkAppender(LOGS);
+  /** Next sequence number per partition day (read from the partition on first write). */
+  private readonly nextSeq = new Map<number, number>();
+
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly parts: PartitionSet,
+    private readonly clock: () => number,
+  ) {}
+
+  forgetDay(day: number): void {
+    this.nextSeq.delete(day);
+  }
+
+  async write(batches: readonly LogBatch[]): Promise<number> {
+    const nowNs = msToNs(this.clock());
+    const byDay = new Map<number, Group[]>();
+    for (const batch of batches) {
+      if (batch.length === 0) continue;
+      const p = prepare(batch, nowNs);
+      for (const { day, rows } of splitByDayNs(p.time, batch.length)) {
+        let groups = byDay.get(day);
+        if (!groups) byDay.set(day, (groups = []));
+        groups.push({ p, rows });
+      }
+    }
+    let written = 0;
+    for (const day of [...byDay.keys()].sort((a, b) => a - b)) {
+      const groups = byDay.get(day)!;
+      const part = (await this.parts.acquire(day, true))!;
+      try {
+        let seq = await this.seqStart(part);
+        const first = seq;
+        await inTransaction(this.conn, () =>
+          withAppender(this.conn, part.alias, LOGS.name, async (ap) => {
+            for (const g of groups) {
+              const n = g.p.batch.length;
+              const values = new Float64Array(n);
+              if (g.rows) for (const r of g.rows) values[r] = seq++;
+              else for (let i = 0; i < n; i++) values[i] = seq++;
+              await this.logs.append(ap, columns(g.p, doublesToInt64(values, n)), n, g.rows);
+            }
+          }),
+        );
+        this.nextSeq.set(day, seq);
+        written += seq - first;
+      } finally {
+        this.parts.release(part);
+      }
+    }
+    return written;
+  }
+
+  private async seqStart(part: Partition): Promise<number> {
+    const known = this.nextSeq.get(part.day);
+    if (known !== undefined) return known;
+    const r = await this.conn.runAndReadAll(`SELECT coalesce(max(seq), -1)::DOUBLE + 1 FROM "${part.alias}".main.logs`);
+    const next = Number(r.getRows()[0]![0]);
+    this.nextSeq.set(part.day, next);
+    return next;
+  }
+}

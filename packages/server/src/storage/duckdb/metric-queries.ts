@@ -1,0 +1,162 @@
+// Metric reads: names, series lookup through the per-hour activity index, samples, exemplars
+// and exponential histograms. Series labels come from the catalog.
+import type { MetricType } from '../batches.js';
+import type { ExemplarRow, ExpHistogramRow, MetricNameInfo, SamplesQuery, SeriesInfo, SeriesQuery, SeriesSamples } from '../store.js';
+import { parseArray, parseLabels, parseObject } from './json-text.js';
+import { daysForMs, unionAll, withPartitions } from './partition-query.js';
+import type { Partition, PartitionSet } from './partitions.js';
+import type { ReaderPool } from './reader-pool.js';
+import { CATALOG_ALIAS } from './schema.js';
+import { Params, jsonPointer } from './sql.js';
+import { HOUR_MS } from './time.js';
+import { checkLimit } from './trace-queries.js';
+
+const SERIES = `"${CATALOG_ALIAS}".main.series`;
+const METADATA = `"${CATALOG_ALIAS}".main.metric_metadata`;
+const MAX_SAMPLES = 10_000_000;
+
+/** Fingerprints active in [startMs, endMs] per the hourly index, as a subquery. */
+function activeSeries(p: Params, parts: readonly Partition[], tenant: string, startMs: number, endMs: number): string {
+  const where = `tenant = ${p.varchar(tenant)} AND hour BETWEEN ${p.bigint(Math.floor(startMs / HOUR_MS))} AND ${p.bigint(Math.floor(endMs / HOUR_MS))}`;
+  return unionAll(parts, 'series_hours', (from) => `SELECT fingerprint FROM ${from} WHERE ${where}`);
+}
+
+export class MetricQueries {
+  constructor(
+    private readonly set: PartitionSet,
+    private readonly pool: ReaderPool,
+  ) {}
+
+  /**
+   * Names of series with data in the range. Type, unit and help come from the metadata of the
+   * name itself or of its family (`x_bucket`, `x_sum`, `x_count` belong to family `x`).
+   */
+  async metricNames(tenant: string, startMs: number, endMs: number): Promise<MetricNameInfo[]> {
+    return withPartitions(this.set, daysForMs(this.set, startMs, endMs), [], async (parts) => {
+      const p = new Params();
+      const t = p.varchar(tenant);
+      const sql = `SELECT s.name, coalesce(m1.type, m2.type, 'unknown'), coalesce(m1.unit, m2.unit, ''), coalesce(m1.help, m2.help, '')
+        FROM (SELECT DISTINCT name FROM ${SERIES} WHERE tenant = ${t} AND fingerprint IN (${activeSeries(p, parts, tenant, startMs, endMs)})) s
+        LEFT JOIN ${METADATA} m1 ON m1.tenant = ${t} AND m1.name = s.name
+        LEFT JOIN ${METADATA} m2 ON m2.tenant = ${t} AND m2.name = regexp_replace(s.name, '_(bucket|sum|count)$', '')
+        ORDER BY s.name`;
+      const rows = (await this.pool.query(sql, p)).getRows() as [string, string, string, string][];
+      return rows.map(([name, type, unit, help]) => ({ name, type: type as MetricType, unit, help }));
+    });
+  }
+
+  /** A label matcher with value '' matches series without that label (Prometheus semantics). */
+  async findSeries(q: SeriesQuery): Promise<SeriesInfo[]> {
+    const limit = checkLimit(q.limit);
+    return withPartitions(this.set, daysForMs(this.set, q.startMs, q.endMs), [], async (parts) => {
+      const p = new Params();
+      const conds = [`tenant = ${p.varchar(q.tenant)}`];
+      if (q.name) conds.push(`name = ${p.varchar(q.name)}`);
+      for (const [k, v] of Object.entries(q.labels ?? {})) conds.push(`coalesce(json_extract_string(labels, ${p.varchar(jsonPointer(k))}), '') = ${p.varchar(v)}`);
+      conds.push(`fingerprint IN (${activeSeries(p, parts, q.tenant, q.startMs, q.endMs)})`);
+      const sql = `SELECT fingerprint::DOUBLE, labels FROM ${SERIES} WHERE ${conds.join(' AND ')} ORDER BY fingerprint LIMIT ${p.bigint(limit)}`;
+      return ((await this.pool.query(sql, p)).getRows() as [number, string][]).map(([fingerprint, labels]) => ({ fingerprint, labels: parseLabels(labels) }));
+    });
+  }
+
+  private async labelsOf(tenant: string, fingerprints: readonly number[]): Promise<Map<number, Record<string, string>>> {
+    const p = new Params();
+    const sql = `SELECT fingerprint::DOUBLE, labels FROM ${SERIES} WHERE tenant = ${p.varchar(tenant)} AND fingerprint IN (SELECT unnest(${p.bigintList(fingerprints)}))`;
+    const out = new Map<number, Record<string, string>>();
+    for (const [fp, labels] of (await this.pool.query(sql, p)).getRows() as [number, string][]) out.set(fp, parseLabels(labels));
+    return out;
+  }
+
+  /** Samples ordered by series then time; repeated (series, time) pairs from retried writes are returned once. */
+  async readSamples(q: SamplesQuery): Promise<SeriesSamples[]> {
+    if (q.fingerprints.length === 0) return [];
+    const limit = Math.min(checkLimitLarge(q.limit), MAX_SAMPLES);
+    const columns = await withPartitions(this.set, daysForMs(this.set, q.startMs, q.endMs), undefined, async (parts) => {
+      const p = new Params();
+      const where = `tenant = ${p.varchar(q.tenant)} AND t_ms BETWEEN ${p.bigint(q.startMs)} AND ${p.bigint(q.endMs)}
+        AND fingerprint IN (SELECT unnest(${p.bigintList(q.fingerprints)}))`;
+      const sql = `SELECT fingerprint::DOUBLE, t_ms::DOUBLE, value FROM (${unionAll(parts, 'samples', (from) => `SELECT fingerprint, t_ms, value FROM ${from} WHERE ${where}`)})
+        ORDER BY fingerprint, t_ms LIMIT ${p.bigint(limit)}`;
+      return (await this.pool.query(sql, p)).getColumns() as [number[], number[], number[]];
+    });
+    if (!columns) return [];
+    const labels = await this.labelsOf(q.tenant, q.fingerprints);
+    // A result without rows has no chunks, hence no columns.
+    const [fps = [], ts = [], vs = []] = columns;
+    const out: SeriesSamples[] = [];
+    let cur: SeriesSamples | undefined;
+    for (let i = 0; i < fps.length; i++) {
+      const fp = fps[i]!;
+      if (!cur || cur.fingerprint !== fp) {
+        cur = { fingerprint: fp, labels: labels.get(fp) ?? {}, timestampsMs: [], values: [] };
+        out.push(cur);
+      } else if (cur.timestampsMs[cur.timestampsMs.length - 1] === ts[i]) {
+        continue;
+      }
+      cur.timestampsMs.push(ts[i]!);
+      cur.values.push(vs[i]!);
+    }
+    return out;
+  }
+
+  async readExemplars(q: SamplesQuery): Promise<ExemplarRow[]> {
+    if (q.fingerprints.length === 0) return [];
+    const rows = await this.readPoints(q, 'exemplars', 'value, trace_id, span_id, attributes');
+    if (rows.length === 0) return [];
+    const labels = await this.labelsOf(q.tenant, q.fingerprints);
+    return rows.map((r) => ({
+      fingerprint: r[0] as number,
+      labels: labels.get(r[0] as number) ?? {},
+      timeMs: r[1] as number,
+      value: r[2] as number,
+      traceId: r[3] as string,
+      spanId: r[4] as string,
+      attributes: parseObject(r[5] as string),
+    }));
+  }
+
+  async readExpHistograms(q: SamplesQuery): Promise<ExpHistogramRow[]> {
+    if (q.fingerprints.length === 0) return [];
+    const rows = await this.readPoints(
+      q,
+      'exp_histograms',
+      `start_ms::DOUBLE, count, sum, min, max, scale, zero_count, zero_threshold, positive_offset, positive_counts, negative_offset, negative_counts, flags`,
+    );
+    if (rows.length === 0) return [];
+    const labels = await this.labelsOf(q.tenant, q.fingerprints);
+    return rows.map((r) => ({
+      fingerprint: r[0] as number,
+      labels: labels.get(r[0] as number) ?? {},
+      timeMs: r[1] as number,
+      startTimeMs: r[2] as number,
+      count: r[3] as number,
+      sum: r[4] as number,
+      min: r[5] as number | null,
+      max: r[6] as number | null,
+      scale: r[7] as number,
+      zeroCount: r[8] as number,
+      zeroThreshold: r[9] as number,
+      positiveOffset: r[10] as number,
+      positiveCounts: parseArray(r[11] as string) as number[],
+      negativeOffset: r[12] as number,
+      negativeCounts: parseArray(r[13] as string) as number[],
+      flags: r[14] as number,
+    }));
+  }
+
+  private readPoints(q: SamplesQuery, name: string, columns: string): Promise<unknown[][]> {
+    const limit = checkLimitLarge(q.limit);
+    return withPartitions(this.set, daysForMs(this.set, q.startMs, q.endMs), [] as unknown[][], async (parts) => {
+      const p = new Params();
+      const where = `tenant = ${p.varchar(q.tenant)} AND t_ms BETWEEN ${p.bigint(q.startMs)} AND ${p.bigint(q.endMs)}
+        AND fingerprint IN (SELECT unnest(${p.bigintList(q.fingerprints)}))`;
+      const sql = `SELECT fingerprint::DOUBLE, t_ms::DOUBLE, ${columns} FROM (${unionAll(parts, name, (from) => `SELECT * FROM ${from} WHERE ${where}`)})
+        ORDER BY fingerprint, t_ms LIMIT ${p.bigint(limit)}`;
+      return (await this.pool.query(sql, p)).getRows() as unknown[][];
+    });
+  }
+}
+
+function checkLimitLarge(limit: number): number {
+  return limit > 100_000 && Number.isInteger(limit) ? Math.min(limit, MAX_SAMPLES) : checkLimit(limit);
+}

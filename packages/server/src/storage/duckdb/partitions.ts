@@ -1,0 +1,139 @@
+// Day partitions: one DuckDB file per signal per UTC day (dataDir/<signal>/YYYY-MM-DD.duckdb),
+// attached to the one instance on first use. Retention drops a day by detaching it and
+// deleting its files, which gives the space back at once; no row is deleted one by one.
+//
+// A partition in use (a write or a query holds it) is never detached: drop() marks it so new
+// users wait, lets current users finish, then detaches. Writes for a day that is being dropped
+// wait and then create the day afresh (late data), reads skip it.
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { quotedString } from '@duckdb/node-api';
+import { PARTITION_TABLES, createTableSql, type PartitionKind } from './schema.js';
+import type { SerialQueue } from './serial-queue.js';
+import { dayName, parseDayName } from './time.js';
+
+export interface Partition {
+  readonly kind: PartitionKind;
+  readonly day: number;
+  /** SQL identifier of the attached database (generated, never user text). */
+  readonly alias: string;
+  readonly path: string;
+}
+
+interface PartitionState extends Partition {
+  users: number;
+  attached?: Promise<void>;
+  dropping?: Promise<void>;
+  onIdle?: () => void;
+}
+
+const FILE = /^(\d{4}-\d{2}-\d{2})\.duckdb$/;
+
+export class PartitionSet {
+  private readonly parts = new Map<number, PartitionState>();
+  readonly dir: string;
+
+  constructor(
+    readonly kind: PartitionKind,
+    dataDir: string,
+    private readonly admin: DuckDBConnection,
+    private readonly adminQueue: SerialQueue,
+    /** Called when a day is gone, before a late write can create it again. */
+    private readonly onDropped: (day: number) => void = () => undefined,
+  ) {
+    this.dir = join(dataDir, kind);
+    mkdirSync(this.dir, { recursive: true });
+    for (const f of readdirSync(this.dir)) {
+      const m = FILE.exec(f);
+      const day = m ? parseDayName(m[1]!) : undefined;
+      if (day !== undefined) this.parts.set(day, this.state(day));
+    }
+  }
+
+  private state(day: number): PartitionState {
+    const name = dayName(day);
+    return { kind: this.kind, day, alias: `${this.kind}_${name.replaceAll('-', '_')}`, path: join(this.dir, `${name}.duckdb`), users: 0 };
+  }
+
+  /** Days with a partition, oldest first. */
+  days(): number[] {
+    return [...this.parts.keys()].sort((a, b) => a - b);
+  }
+
+  daysIn(from: number, to: number): number[] {
+    return this.days().filter((d) => d >= from && d <= to);
+  }
+
+  /**
+   * Holds the day's partition (attaching it if needed) until release(). With create=false a
+   * missing or expiring day gives undefined.
+   */
+  async acquire(day: number, create: boolean): Promise<Partition | undefined> {
+    for (;;) {
+      let p = this.parts.get(day);
+      if (p?.dropping) {
+        if (!create) return undefined;
+        await p.dropping;
+        continue;
+      }
+      if (!p) {
+        if (!create) return undefined;
+        p = this.state(day);
+        this.parts.set(day, p);
+      }
+      p.users++;
+      try {
+        await (p.attached ??= this.attach(p));
+      } catch (err) {
+        p.attached = undefined;
+        this.release(p);
+        throw err;
+      }
+      return p;
+    }
+  }
+
+  release(part: Partition): void {
+    const p = this.parts.get(part.day);
+    if (p !== part) return;
+    p.users--;
+    if (p.users === 0) p.onIdle?.();
+  }
+
+  private attach(p: PartitionState): Promise<void> {
+    return this.adminQueue.run(async () => {
+      await this.admin.run(`ATTACH IF NOT EXISTS ${quotedString(p.path)} AS "${p.alias}"`);
+      for (const spec of PARTITION_TABLES[this.kind]) await this.admin.run(createTableSql(p.alias, spec));
+    });
+  }
+
+  /** Detaches the day and deletes its files; resolves when the space is given back. */
+  drop(day: number): Promise<void> {
+    const p = this.parts.get(day);
+    if (!p) return Promise.resolve();
+    return (p.dropping ??= (async () => {
+      if (p.users > 0) await new Promise<void>((resolve) => (p.onIdle = resolve));
+      if (p.attached) {
+        await p.attached.catch(() => undefined);
+        await this.adminQueue.run(() => this.admin.run(`DETACH DATABASE IF EXISTS "${p.alias}"`));
+      }
+      this.removeFiles(p);
+      this.onDropped(day);
+      this.parts.delete(day);
+    })());
+  }
+
+  /** The partition file plus DuckDB's companions (write-ahead log, checkpoint leftovers). */
+  private removeFiles(p: PartitionState): void {
+    const base = `${dayName(p.day)}.duckdb`;
+    for (const f of readdirSync(this.dir)) {
+      if (f === base || f.startsWith(base + '.')) rmSync(join(this.dir, f), { force: true });
+    }
+  }
+
+  /** Attached partitions, for checkpoint on close. */
+  attachedAliases(): string[] {
+    return [...this.parts.values()].filter((p) => p.attached && !p.dropping).map((p) => p.alias);
+  }
+}

@@ -1,0 +1,56 @@
+// Bound parameters for generated SQL. Every user-supplied value goes through Params; the only
+// text pasted into SQL is what this module generates itself (placeholders, partition aliases
+// from the partition set, column names from the schema).
+import { BIGINT, DOUBLE, LIST, VARCHAR, listValue, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+
+export class Params {
+  readonly values: DuckDBValue[] = [];
+  readonly types: DuckDBType[] = [];
+
+  private add(value: DuckDBValue, type: DuckDBType): string {
+    this.values.push(value);
+    this.types.push(type);
+    return `$${this.values.length}`;
+  }
+
+  varchar(v: string): string {
+    return this.add(v, VARCHAR);
+  }
+
+  bigint(v: bigint | number): string {
+    return this.add(typeof v === 'bigint' ? v : BigInt(Math.trunc(v)), BIGINT);
+  }
+
+  double(v: number): string {
+    return this.add(v, DOUBLE);
+  }
+
+  bigintList(v: readonly number[]): string {
+    return this.add(listValue(v.map((x) => BigInt(Math.trunc(x)))), LIST(BIGINT));
+  }
+}
+
+/**
+ * JSON pointer (RFC 6901) for one object key, so any key (dots, slashes, quotes) addresses
+ * exactly that key: DuckDB's JSON functions read a path starting with '/' as a pointer.
+ */
+export function jsonPointer(key: string): string {
+  return '/' + key.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+/** ILIKE pattern matching `text` anywhere; use with ESCAPE '\'. */
+export function containsPattern(text: string): string {
+  return '%' + text.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+}
+
+/** A SQL identifier we generated ourselves; refuses anything else as a programming error. */
+export function ident(name: string): string {
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`not a generated identifier: ${name}`);
+  return `"${name}"`;
+}
+
+/** Filter on one attribute key: the span/record attributes first, then the resource ones. */
+export function attributeEquals(p: Params, key: string, value: string, attrs = 'attributes', resource = 'resource_attributes'): string {
+  const path = p.varchar(jsonPointer(key));
+  return `coalesce(json_extract_string(${attrs}, ${path}), json_extract_string(${resource}, ${path})) = ${p.varchar(value)}`;
+}

@@ -1,0 +1,45 @@
+// Public surface of the storage room (explicit named exports, no export *).
+export type {
+  ExemplarPoint,
+  ExpHistogramPoint,
+  LogBatch,
+  MetricMetadata,
+  MetricType,
+  SampleBatch,
+  SeriesDef,
+  SpanBatch,
+  TelemetryBatch,
+} from './batches.js';
+export { rowCount } from './batches.js';
+export type {
+  ExemplarRow,
+  ExpHistogramRow,
+  LogHistogram,
+  LogPage,
+  LogRow,
+  LogSearchQuery,
+  MetricNameInfo,
+  RetentionPolicy,
+  RetentionResult,
+  SamplesQuery,
+  SeriesInfo,
+  SeriesQuery,
+  SeriesSamples,
+  ServiceSparkline,
+  ServiceStats,
+  SeverityCounts,
+  Signal,
+  SpanRow,
+  Store,
+  StoreStats,
+  TimeRangeNs,
+  TraceSearchQuery,
+  TraceSummary,
+  WriteResult,
+} from './store.js';
+export { createWriter, WRITER_DEFAULTS } from './writer.js';
+export type { Writer, WriterOptions, WriterStats } from './writer.js';
+export { createDuckDbStore } from './duckdb/duckdb-store.js';
+export type { DuckDbStoreOptions } from './duckdb/duckdb-store.js';
+export { RetentionScheduler } from './retention-scheduler.js';
+export type { RetentionSchedulerOptions } from './retention-scheduler.js';

@@ -1,0 +1,1 @@
+export { createSelfMetrics, type SelfMetrics, type SignalName, type Transport } from './self-metrics.js';

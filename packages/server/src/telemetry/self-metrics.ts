@@ -1,0 +1,122 @@
+// Sightline's own metrics, exposed at /metrics in Prometheus text format. Labels stay
+// low-cardinality (signal, reason, transport); detail belongs on logs and spans (habit 9).
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { registerProcessMetrics } from './process-metrics.js';
+
+export type SignalName = 'traces' | 'logs' | 'metrics';
+export type Transport = 'otlp_http' | 'otlp_grpc';
+
+export interface SelfMetrics {
+  readonly registry: Registry;
+  readonly accepted: Counter<'signal' | 'transport'>;
+  readonly rejected: Counter<'signal' | 'reason'>;
+  readonly requests: Counter<'signal' | 'transport' | 'code'>;
+  readonly requestDuration: Histogram<'signal' | 'transport'>;
+  readonly receivedBytes: Counter<'signal' | 'transport'>;
+  readonly queueRows: Gauge;
+  readonly commitDuration: Histogram<'signal'>;
+  readonly committedRows: Counter<'signal'>;
+  readonly bytesWritten: Gauge;
+  readonly retentionRuns: Counter<'result'>;
+  readonly retentionDroppedPartitions: Counter<'signal'>;
+  readonly queryDuration: Histogram<'endpoint'>;
+  /** Connects gauges that are read at scrape time to their sources. */
+  setSources(sources: { queueRows: () => number; diskBytes: () => Promise<number> }): void;
+}
+
+/**
+ * Rejection reasons are a closed set so the label stays bounded:
+ * malformed, invalid_id, invalid_utf8, too_large, unsupported_media_type, overloaded,
+ * storage_failed, invalid_json, bad_encoding.
+ */
+export function createSelfMetrics(opts: { defaultMetrics?: boolean } = {}): SelfMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) registerProcessMetrics(registry);
+  const registers = [registry];
+  let sources: { queueRows: () => number; diskBytes: () => Promise<number> } | undefined;
+  return {
+    setSources(s) {
+      sources = s;
+    },
+    registry,
+    accepted: new Counter({
+      name: 'sightline_ingest_accepted_items_total',
+      help: 'Items (spans, log records, metric data points) durably stored, by signal and transport.',
+      labelNames: ['signal', 'transport'],
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'sightline_ingest_rejected_items_total',
+      help: 'Items or requests rejected at ingest, by signal and reason. Whole rejected requests count once.',
+      labelNames: ['signal', 'reason'],
+      registers,
+    }),
+    requests: new Counter({
+      name: 'sightline_ingest_requests_total',
+      help: 'Export requests answered, by signal, transport and status code (HTTP status or gRPC code name).',
+      labelNames: ['signal', 'transport', 'code'],
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'sightline_ingest_request_duration_seconds',
+      help: 'Time from receiving an export request to answering it (includes the durable commit).',
+      labelNames: ['signal', 'transport'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    receivedBytes: new Counter({
+      name: 'sightline_ingest_received_bytes_total',
+      help: 'Request body bytes received after decompression.',
+      labelNames: ['signal', 'transport'],
+      registers,
+    }),
+    queueRows: new Gauge({
+      name: 'sightline_writer_queue_rows',
+      help: 'Rows queued in the group-commit writer, waiting to be committed.',
+      registers,
+      collect() {
+        if (sources) this.set(sources.queueRows());
+      },
+    }),
+    commitDuration: new Histogram({
+      name: 'sightline_writer_commit_duration_seconds',
+      help: 'Duration of one group commit transaction, by signal.',
+      labelNames: ['signal'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    committedRows: new Counter({
+      name: 'sightline_writer_committed_rows_total',
+      help: 'Rows committed by the writer, by signal.',
+      labelNames: ['signal'],
+      registers,
+    }),
+    bytesWritten: new Gauge({
+      name: 'sightline_storage_disk_bytes',
+      help: 'Bytes of the embedded store on disk.',
+      registers,
+      async collect() {
+        if (sources) this.set(await sources.diskBytes());
+      },
+    }),
+    retentionRuns: new Counter({
+      name: 'sightline_retention_runs_total',
+      help: 'Retention job runs, by result (ok or failed).',
+      labelNames: ['result'],
+      registers,
+    }),
+    retentionDroppedPartitions: new Counter({
+      name: 'sightline_retention_dropped_partitions_total',
+      help: 'Day partitions dropped by retention, by signal.',
+      labelNames: ['signal'],
+      registers,
+    }),
+    queryDuration: new Histogram({
+      name: 'sightline_query_duration_seconds',
+      help: 'Query API latency, by endpoint.',
+      labelNames: ['endpoint'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+  };
+}

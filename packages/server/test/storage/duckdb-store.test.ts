@@ -1,0 +1,115 @@
+// DuckDB-specific behaviour under the contract: the files on disk, the chunked insert path
+// (selections across days and chunk boundaries), and failure cleanup.
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDuckDbStore } from '../../src/storage/index.js';
+import type { Store } from '../../src/storage/store.js';
+import { hex, logBatch, ns, sampleBatch, series, spanBatch } from './batch-helpers.js';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 10, 23, 12);
+
+describe('DuckDB store', () => {
+  let dataDir: string;
+  let store: Store;
+  let now = T0;
+
+  beforeEach(async () => {
+    now = T0;
+    dataDir = await mkdtemp(join(tmpdir(), 'sightline-duckdb-'));
+    store = await createDuckDbStore({ dataDir, clock: () => now, readConnections: 2 });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps one file per signal per UTC day and deletes a day as a whole', async () => {
+    await store.writeSpans([spanBatch('default', [{ traceId: hex(1, 32), spanId: hex(1, 16), startMs: T0 - 2 * DAY }, { traceId: hex(2, 32), spanId: hex(2, 16), startMs: T0 }])]);
+    await store.writeLogs([logBatch('default', [{ timeMs: T0 }])]);
+    await store.writeSamples([sampleBatch('default', [{ series: series('up'), timeMs: T0, value: 1 }])]);
+    const files = (signal: string) => readdirSync(join(dataDir, signal)).filter((f) => f.endsWith('.duckdb'));
+    expect(files('traces')).toEqual(['2026-11-21.duckdb', '2026-11-23.duckdb']);
+    expect(files('logs')).toEqual(['2026-11-23.duckdb']);
+    expect(files('metrics')).toEqual(['2026-11-23.duckdb']);
+    expect(existsSync(join(dataDir, 'catalog.duckdb'))).toBe(true);
+    const [traces] = await store.applyRetention({ tracesDays: 1, logsDays: 1, metricsDays: 1 }, T0);
+    expect(traces).toEqual({ signal: 'traces', droppedPartitions: ['2026-11-21'], deletedRows: 0 });
+    // the file and its write-ahead log are gone
+    expect(readdirSync(join(dataDir, 'traces')).filter((f) => f.startsWith('2026-11-21'))).toEqual([]);
+    expect(files('traces')).toEqual(['2026-11-23.duckdb']);
+  });
+
+  it('stores large batches that cross midnight and chunk boundaries exactly', async () => {
+    const midnight = Date.UTC(2026, 10, 24);
+    const n = 9_000;
+    // Alternate days row by row so every chunk is a gathered selection; resource strings
+    // change every 700 rows so some chunks are constant and others are not.
+    const input = Array.from({ length: n }, (_, i) => ({
+      traceId: hex(Math.floor(i / 10) + 1, 32),
+      spanId: hex(i + 1, 16),
+      startMs: i % 2 ? midnight + i : midnight - n + i,
+      durationMs: i % 97,
+      statusCode: i % 13 === 0 ? 2 : 0,
+      service: `svc-${Math.floor(i / 700)}`,
+      attributes: { i },
+    }));
+    expect(await store.writeSpans([spanBatch('default', input)])).toEqual({ status: 'ok', rows: n });
+    const range = { startNs: ns(midnight - DAY), endNs: ns(midnight + DAY) };
+    const summaries = await store.searchTraces({ tenant: 'default', ...range, limit: 10_000 });
+    expect(summaries.reduce((s, t) => s + t.spanCount, 0)).toBe(n);
+    expect(summaries.reduce((s, t) => s + t.errorCount, 0)).toBe(input.filter((x) => x.statusCode === 2).length);
+    const trace = await store.getTrace('default', hex(500, 32), range);
+    expect(trace.map((s) => [s.spanId, s.serviceName, s.attributes.i, s.durationNs])).toEqual(
+      input.slice(4990, 5000).map((x, k) => [x.spanId, x.service, 4990 + k, String(ns(x.durationMs))]).sort((a, b) => {
+        const ia = input[a[2] as number]!.startMs;
+        const ib = input[b[2] as number]!.startMs;
+        return ia - ib;
+      }),
+    );
+    expect(await store.listServices('default', range)).toHaveLength(Math.ceil(n / 700));
+  });
+
+  it('stores samples of a batch spread over two days with their values in place', async () => {
+    const midnight = Date.UTC(2026, 10, 24);
+    const s = series('x');
+    const points = Array.from({ length: 5_000 }, (_, i) => ({ series: s, timeMs: midnight - 2_500_000 + i * 1000, value: i * 0.5 }));
+    expect(await store.writeSamples([sampleBatch('default', points)])).toEqual({ status: 'ok', rows: 5_000 });
+    const [got] = await store.readSamples({ tenant: 'default', fingerprints: [s.fingerprint], startMs: midnight - DAY, endMs: midnight + DAY, limit: 100_000 });
+    expect(got!.timestampsMs).toEqual(points.map((p) => p.timeMs));
+    expect(got!.values).toEqual(points.map((p) => p.value));
+  });
+
+  it('fails a malformed batch without storing part of it, and keeps working', async () => {
+    const bad = spanBatch('default', [{ traceId: hex(1, 32), spanId: hex(1, 16), startMs: T0 }, { traceId: hex(1, 32), spanId: hex(2, 16), startMs: T0 }]);
+    bad.name.length = 1;
+    bad.flags = new Uint32Array(1);
+    const result = await store.writeSpans([spanBatch('default', [{ traceId: hex(9, 32), spanId: hex(9, 16), startMs: T0 }]), bad]);
+    expect(result).toMatchObject({ status: 'failed' });
+    expect((await store.stats()).spans).toBe(0);
+    expect(await store.writeSpans([spanBatch('default', [{ traceId: hex(3, 32), spanId: hex(3, 16), startMs: T0 }])])).toEqual({ status: 'ok', rows: 1 });
+    expect((await store.stats()).spans).toBe(1);
+  });
+
+  it('takes any tenant name as data', async () => {
+    const tenant = `o'brien"; DROP TABLE spans; --`;
+    await store.writeSpans([spanBatch(tenant, [{ traceId: hex(1, 32), spanId: hex(1, 16), startMs: T0, service: "a'b" }])]);
+    const range = { startNs: ns(T0 - 1000), endNs: ns(T0 + 1000) };
+    expect(await store.listServices(tenant, range)).toEqual(["a'b"]);
+    expect(await store.getTrace('default', hex(1, 32), range)).toEqual([]);
+  });
+
+  it('refuses a second store over the same directory in one process', async () => {
+    await expect(createDuckDbStore({ dataDir })).rejects.toThrow(/already open/);
+  });
+
+  it('rejects a nonsensical limit and retention policy with a clear error', async () => {
+    const range = { startNs: ns(T0 - 1000), endNs: ns(T0 + 1000) };
+    await expect(store.searchTraces({ tenant: 'default', ...range, limit: 0 })).rejects.toThrow(/limit/);
+    await expect(store.applyRetention({ tracesDays: 0, logsDays: 1, metricsDays: 1 }, T0)).rejects.toThrow(/retention/);
+  });
+});

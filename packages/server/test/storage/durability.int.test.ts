@@ -1,0 +1,122 @@
+// An acknowledged write survives kill -9. A child process runs the real store and writer,
+// prints each acknowledgement, and is killed without warning mid-stream; the test then opens
+// the same data directory and finds every acknowledged row.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+import { createDuckDbStore } from '../../src/storage/index.js';
+import { hex, ns, series } from './batch-helpers.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const srcDir = resolve(here, '../../src');
+const repoRoot = resolve(here, '../../../..');
+const T0 = Date.UTC(2026, 10, 23, 12);
+let work: string | undefined;
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+const CHILD = `
+import { createDuckDbStore, createWriter } from './build/storage/index.js';
+const [dataDir, t0, fp] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+const store = await createDuckDbStore({ dataDir, clock: () => t0 });
+const writer = createWriter(store, { flushIntervalMs: 10 });
+const hex = (n, w) => n.toString(16).padStart(w, '0');
+function spans(i) {
+  const n = 20;
+  const b = { kind: 'spans', tenant: 'default', length: n, traceId: [], spanId: [], parentSpanId: [], traceState: [], flags: new Uint32Array(n), name: [],
+    spanKind: new Uint8Array(n), startNs: new BigInt64Array(n), endNs: new BigInt64Array(n), durationNs: new BigInt64Array(n), statusCode: new Uint8Array(n),
+    statusMessage: [], attributes: [], events: [], links: [], droppedAttributesCount: new Uint32Array(n), droppedEventsCount: new Uint32Array(n),
+    droppedLinksCount: new Uint32Array(n), serviceName: [], httpRoute: [], httpStatusCode: new Uint16Array(n), dbSystem: [], scopeName: [], scopeVersion: [], resourceAttributes: [] };
+  for (let k = 0; k < n; k++) {
+    b.traceId.push(hex(i + 1, 32)); b.spanId.push(hex(i * 100 + k + 1, 16)); b.parentSpanId.push(''); b.traceState.push(''); b.name.push('op');
+    b.startNs[k] = BigInt(t0 + i) * 1000000n; b.endNs[k] = b.startNs[k] + 5n; b.durationNs[k] = 5n; b.statusMessage.push('');
+    b.attributes.push('{"i":' + i + '}'); b.events.push('[]'); b.links.push('[]'); b.serviceName.push('crash'); b.httpRoute.push(''); b.dbSystem.push('');
+    b.scopeName.push(''); b.scopeVersion.push(''); b.resourceAttributes.push('{}');
+  }
+  return b;
+}
+function log(i) {
+  return { kind: 'logs', tenant: 'default', length: 1, timeNs: BigInt64Array.of(BigInt(t0 + i) * 1000000n), observedTimeNs: BigInt64Array.of(0n),
+    severityNumber: Uint8Array.of(9), severityText: ['INFO'], body: [JSON.stringify('ack ' + i)], bodyText: ['ack ' + i], attributes: ['{}'],
+    droppedAttributesCount: Uint32Array.of(0), traceId: [''], spanId: [''], flags: Uint32Array.of(0), eventName: [''], serviceName: ['crash'],
+    scopeName: [''], scopeVersion: [''], resourceAttributes: ['{}'] };
+}
+function sample(i) {
+  return { kind: 'samples', tenant: 'default', length: 1, fingerprint: Float64Array.of(fp), timeMs: Float64Array.of(t0 + i), value: Float64Array.of(i),
+    series: [{ fingerprint: fp, name: 'crash', labels: { __name__: 'crash' } }], metadata: [], expHistograms: [], exemplars: [] };
+}
+let next = 0;
+async function loop() {
+  for (;;) {
+    const i = next++;
+    const results = await Promise.all([writer.write(spans(i)), writer.write(log(i)), writer.write(sample(i))]);
+    if (results.every((r) => r.status === 'ok')) process.stdout.write('ACK ' + i + '\\n');
+  }
+}
+for (let k = 0; k < 8; k++) void loop();
+`;
+
+it('keeps every acknowledged write after kill -9', async () => {
+  work = await mkdtemp(join(tmpdir(), 'sightline-crash-'));
+  const dataDir = join(work, 'data');
+  // The storage room imports no other room, so it compiles on its own for a plain Node child.
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [
+    tsc, join(srcDir, 'storage', 'index.ts'), '--outDir', join(work, 'build'), '--rootDir', srcDir, '--module', 'nodenext',
+    '--moduleResolution', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node', '--esModuleInterop',
+  ], { cwd: repoRoot, stdio: 'pipe' });
+  await symlink(join(repoRoot, 'node_modules'), join(work, 'node_modules'));
+  await writeFile(join(work, 'package.json'), '{"type":"module"}');
+  await writeFile(join(work, 'child.mjs'), CHILD);
+
+  const fp = series('crash').fingerprint;
+  const child = spawn(process.execPath, [join(work, 'child.mjs'), dataDir, String(T0), String(fp)], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  const acked = new Set<number>();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  await new Promise<void>((done, fail) => {
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const line of lines) if (line.startsWith('ACK ')) acked.add(Number(line.slice(4)));
+      // Kill while commits are in flight: 8 loops keep writing.
+      if (acked.size >= 200) {
+        child.kill('SIGKILL');
+        done();
+      }
+    });
+    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? undefined : fail(new Error(`child exited (${code}): ${stderr}`))));
+  });
+  await new Promise((r) => child.once('close', r));
+
+  const store = await createDuckDbStore({ dataDir, clock: () => T0 });
+  try {
+    const range = { startNs: ns(T0 - 1000), endNs: ns(T0 + 3_600_000) };
+    const logs = await store.searchLogs({ tenant: 'default', ...range, limit: 100_000 });
+    const loggedAcks = new Set(logs.logs.map((l) => Number(String(l.body).slice(4))));
+    const [samples] = await store.readSamples({ tenant: 'default', fingerprints: [fp], startMs: T0, endMs: T0 + 3_600_000, limit: 1_000_000 });
+    const sampled = new Set(samples?.values);
+    const missing: string[] = [];
+    for (const i of acked) {
+      if (!loggedAcks.has(i)) missing.push(`log ${i}`);
+      if (!sampled.has(i)) missing.push(`sample ${i}`);
+    }
+    // Spans: every acknowledged trace holds all 20 of its spans.
+    for (const i of [...acked].slice(-25)) {
+      const trace = await store.getTrace('default', hex(i + 1, 32), range);
+      if (trace.length !== 20) missing.push(`trace ${i} has ${trace.length} spans`);
+    }
+    expect(missing).toEqual([]);
+    expect((await store.stats()).spans).toBeGreaterThanOrEqual(acked.size * 20);
+  } finally {
+    await store.close();
+  }
+});
