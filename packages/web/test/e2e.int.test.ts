@@ -16,7 +16,6 @@ import { LOG_FLOOD_SERVICE } from './support/telemetry-gen.js';
 const dist = join(import.meta.dirname, '..', 'dist', 'index.html');
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const missing = [SERVER_ENTRY, dist, chromium].filter((f) => !existsSync(f));
-if (missing.length) console.warn(`e2e skipped, missing: ${missing.join(', ')} (run npm run build; apt-get install chromium)`);
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -33,7 +32,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   }
 }
 
-describe.skipIf(missing.length > 0)('web UI end to end', () => {
+describe('web UI end to end', () => {
   let server: SightlineProcess;
   let client: SightlineClient;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
@@ -41,6 +40,8 @@ describe.skipIf(missing.length > 0)('web UI end to end', () => {
   const shots = screenshotDir('ui');
 
   beforeAll(async () => {
+    // Missing parts are a failure, not a skip: a skipped e2e proves nothing.
+    if (missing.length) throw new Error(`e2e needs ${missing.join(', ')}: run 'npm run build' and 'apt-get install chromium' (.ci/run does both)`);
     [server, browser] = await Promise.all([startSightline(), launchBrowser()]);
     client = createSightlineClient({ baseUrl: server.httpUrl });
   }, 120_000);
@@ -82,6 +83,11 @@ describe.skipIf(missing.length > 0)('web UI end to end', () => {
       floodService: LOG_FLOOD_SERVICE,
       floodCount: sent.floodCount,
       metricName: metric,
+    }).catch(async (err: unknown) => {
+      // Keep what the browser showed when a step failed: test-output/ui/FAILED-<n>.png.
+      await Promise.all(browser.context.pages().map((p, i) => p.screenshot({ path: join(shots, `FAILED-${i}.png`) }).catch(() => undefined)));
+      console.error(`e2e failed; screenshots in ${shots}/FAILED-*.png; page: ${browser.context.pages().map((p) => p.url()).join(', ')}`);
+      throw err;
     });
     console.log('ui timings (real server):', timings);
     expect(timings.bigTraceOpenMs).toBeLessThan(15_000);

@@ -2,6 +2,11 @@
  * Every area of the product, in menu order. Areas whose pages do not exist yet stay
  * `available: false` and are not rendered at all: a link that leads nowhere is worse than
  * no link. Flip the flag and add the route when the area lands.
+ *
+ * A page is loaded straight from the server on a reload or a pasted link, so its path must
+ * not be one the server answers itself: `/api/*`, `/v1/*`, `/metrics` (Sightline's own
+ * Prometheus metrics), `/healthz`, `/readyz` (see docs/api.md). That is why the metrics
+ * explorer lives at `/explore/metrics`.
  */
 export interface NavArea {
   key: string;
@@ -16,7 +21,7 @@ export const NAV_AREAS: NavArea[] = [
   { key: 'services', label: 'Services', path: '/services', group: 'observe', shortcut: 'g s', available: true },
   { key: 'traces', label: 'Traces', path: '/traces', group: 'explore', shortcut: 'g t', available: true },
   { key: 'logs', label: 'Logs', path: '/logs', group: 'explore', shortcut: 'g l', available: true },
-  { key: 'metrics', label: 'Metrics', path: '/metrics', group: 'explore', shortcut: 'g m', available: true },
+  { key: 'metrics', label: 'Metrics', path: '/explore/metrics', group: 'explore', shortcut: 'g m', available: true },
   { key: 'dashboards', label: 'Dashboards', path: '/dashboards', group: 'observe', available: false },
   { key: 'alerts', label: 'Alerts', path: '/alerts', group: 'respond', available: false },
   { key: 'slos', label: 'SLOs', path: '/slos', group: 'respond', available: false },

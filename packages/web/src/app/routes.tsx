@@ -21,7 +21,8 @@ export const routes: RouteObject[] = [
       { path: 'traces', lazy: () => import('../pages/trace-search-page.js').then((m) => ({ Component: m.TraceSearchPage })) },
       { path: 'traces/:traceId', lazy: () => import('../pages/trace-page.js').then((m) => ({ Component: m.TracePage })) },
       { path: 'logs', lazy: () => import('../pages/logs-page.js').then((m) => ({ Component: m.LogsPage })) },
-      { path: 'metrics', lazy: () => import('../pages/metrics-page.js').then((m) => ({ Component: m.MetricsPage })) },
+      // Not `/metrics`: the server answers that path with its own Prometheus metrics.
+      { path: 'explore/metrics', lazy: () => import('../pages/metrics-page.js').then((m) => ({ Component: m.MetricsPage })) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -33,7 +33,7 @@ function useGlobalShortcuts(openPalette: () => void, openHelp: () => void) {
       if (e.metaKey || e.ctrlKey || e.altKey || isTyping(e.target)) return;
       if (Date.now() - pendingG.current < 1200) {
         pendingG.current = 0;
-        const to = { s: '/services', t: '/traces', l: '/logs', m: '/metrics' }[e.key];
+        const to = NAV_AREAS.find((a) => a.available && a.shortcut === `g ${e.key}`)?.path;
         if (to) {
           e.preventDefault();
           navigate(link(to));

@@ -1,7 +1,8 @@
 /**
  * Sends telemetry to a running Sightline: a small shop with the official OpenTelemetry SDK
  * (traces, logs correlated to spans, metrics), then bulk data as OTLP/JSON posts (a
- * 10,000-span trace and 100,000 log records), which is how a Collector would batch it.
+ * 10,000-span trace, 100,000 log records and 20 minutes of request counters), which is how a
+ * Collector would batch it.
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
@@ -12,7 +13,7 @@ import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { bigTrace, floodLog, otlpLogs, otlpTraces, rng, type GenLog } from './telemetry-gen.js';
+import { bigTrace, floodLog, otlpCounter, otlpLogs, otlpTraces, requestCounters, rng, type GenLog } from './telemetry-gen.js';
 
 interface ServiceSdk {
   tracer: Tracer;
@@ -100,7 +101,10 @@ async function postJson(url: string, body: unknown): Promise<void> {
   }
 }
 
-/** The 10,000-span trace and `floodCount` log records, posted as OTLP/JSON in batches. */
+/**
+ * The 10,000-span trace, `floodCount` log records and request-counter history (the same
+ * metric the SDK shop records, from two more services), posted as OTLP/JSON in batches.
+ */
 export async function sendBulk(otlpHttpUrl: string, floodCount: number, floodService: string): Promise<SentTelemetry> {
   const nowNs = BigInt(Date.now()) * 1_000_000n;
   const spans = bigTrace(10_000, nowNs - 15n * 60_000_000_000n);
@@ -111,5 +115,6 @@ export async function sendBulk(otlpHttpUrl: string, floodCount: number, floodSer
     for (let j = i; j < Math.min(floodCount, i + batch); j++) logs.push({ ...floodLog(j, floodCount, nowNs, 25 * 60_000), service: floodService });
     await postJson(`${otlpHttpUrl}/v1/logs`, otlpLogs(logs));
   }
+  await postJson(`${otlpHttpUrl}/v1/metrics`, otlpCounter(requestCounters('http.server.requests', nowNs, 20 * 60_000, 15_000)));
   return { bigTraceId: spans[0]!.traceId, deepSpanId: spans[250]!.spanId, floodCount };
 }

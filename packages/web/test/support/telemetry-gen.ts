@@ -1,6 +1,6 @@
 /**
- * Deterministic telemetry for the browser tests: the same traces and logs are sent to the
- * real server as OTLP/JSON (e2e) and served by the test-only mock API (ui-mock test).
+ * Deterministic bulk telemetry for the e2e test, posted to the real server as OTLP/JSON the
+ * way a Collector batches it: a 10,000-span trace, a flood of log records and metric history.
  */
 
 export interface GenSpan {
@@ -85,46 +85,6 @@ export function bigTrace(count: number, startNs: bigint, seed = 7): GenSpan[] {
   return spans;
 }
 
-export interface SmallTraceSet {
-  spans: GenSpan[];
-  logs: GenLog[];
-  traceIds: string[];
-}
-
-/** `n` shop requests: frontend → checkout → payments + postgres, ~15% failing in payments. */
-export function shopTraces(n: number, endNs: bigint, spreadMs: number, seed = 42): SmallTraceSet {
-  const rand = rng(seed);
-  const spans: GenSpan[] = [];
-  const logs: GenLog[] = [];
-  const traceIds: string[] = [];
-  const ms = 1_000_000n;
-  for (let i = 0; i < n; i++) {
-    const traceId = hexId(rand, 16);
-    traceIds.push(traceId);
-    const start = endNs - BigInt(Math.floor(rand() * spreadMs)) * ms - 2_000n * ms;
-    const fail = rand() < 0.15;
-    const route = rand() < 0.6 ? '/api/cart' : '/api/checkout';
-    const rootDur = BigInt(40 + Math.floor(rand() * 400)) * ms;
-    const root: GenSpan = { traceId, spanId: hexId(rand, 8), parentSpanId: '', name: `GET ${route}`, service: 'frontend', kind: 2, startNs: start, endNs: start + rootDur, error: fail, attributes: { 'http.request.method': 'GET', 'http.route': route, 'http.response.status_code': fail ? 500 : 200, 'user.id': `user-${i % 17}` } };
-    const c: GenSpan = { traceId, spanId: hexId(rand, 8), parentSpanId: root.spanId, name: 'POST /checkout', service: 'checkout', kind: 2, startNs: start + 5n * ms, endNs: start + rootDur - 5n * ms, error: fail, attributes: { 'http.route': '/checkout' } };
-    const db: GenSpan = { traceId, spanId: hexId(rand, 8), parentSpanId: c.spanId, name: 'SELECT cart', service: 'checkout', kind: 3, startNs: c.startNs + 2n * ms, endNs: c.startNs + BigInt(5 + Math.floor(rand() * 20)) * ms, error: false, attributes: { 'db.system': 'postgresql', 'db.statement': 'SELECT * FROM carts WHERE user_id = $1' } };
-    const p: GenSpan = { traceId, spanId: hexId(rand, 8), parentSpanId: c.spanId, name: 'charge card', service: 'payments', kind: 2, startNs: db.endNs + 1n * ms, endNs: c.endNs - 2n * ms, error: fail, attributes: { 'payment.provider': 'stripe', amount: Math.round(rand() * 20000) / 100 } };
-    spans.push(root, c, db, p);
-    logs.push({ timeNs: root.startNs + 1n * ms, severityNumber: 9, severityText: 'INFO', body: `request started ${route}`, service: 'frontend', traceId, spanId: root.spanId, attributes: { 'http.route': route } });
-    logs.push({
-      timeNs: p.endNs - 1n * ms,
-      severityNumber: fail ? 17 : 9,
-      severityText: fail ? 'ERROR' : 'INFO',
-      body: JSON.stringify(fail ? { msg: 'card declined', code: 'card_declined', attempt: 1 } : { msg: 'charged', amount: p.attributes.amount }),
-      service: 'payments',
-      traceId,
-      spanId: p.spanId,
-      attributes: { 'payment.provider': 'stripe' },
-    });
-  }
-  return { spans, logs, traceIds };
-}
-
 const FLOOD_LEVELS: Array<[number, string]> = [
   [5, 'DEBUG'],
   [9, 'INFO'],
@@ -150,7 +110,52 @@ export function floodLog(i: number, total: number, endNs: bigint, spreadMs: numb
   };
 }
 
-// ---------- OTLP/JSON encoding (the wire format the e2e posts to /v1/traces and /v1/logs) ----------
+export interface GenCounterSeries {
+  service: string;
+  attributes: Record<string, string | number>;
+  /** Cumulative value at each of `timesNs`. */
+  values: number[];
+}
+
+export interface GenCounter {
+  name: string;
+  description: string;
+  startNs: bigint;
+  timesNs: bigint[];
+  series: GenCounterSeries[];
+}
+
+/**
+ * Request counters of checkout and payments as a metrics pipeline would have reported them:
+ * a cumulative point every `stepMs` over `spreadMs` before `endNs`, with a rate that swings
+ * over a few minutes so charts have a shape. (The SDK-instrumented frontend in the e2e only
+ * exports at shutdown, so it contributes a single point per series.)
+ */
+export function requestCounters(name: string, endNs: bigint, spreadMs: number, stepMs: number, seed = 11): GenCounter {
+  const rand = rng(seed);
+  const ms = 1_000_000n;
+  const steps = Math.floor(spreadMs / stepMs);
+  const startNs = endNs - BigInt(spreadMs + stepMs) * ms;
+  const timesNs = Array.from({ length: steps + 1 }, (_, i) => endNs - BigInt((steps - i) * stepMs) * ms);
+  const shapes: Array<{ service: string; route: string; code: number; perSec: number; phase: number }> = [
+    { service: 'checkout', route: '/checkout', code: 200, perSec: 4.2, phase: 0 },
+    { service: 'checkout', route: '/checkout', code: 500, perSec: 0.7, phase: 1.3 },
+    { service: 'payments', route: '/charge', code: 200, perSec: 3.6, phase: 0.4 },
+    { service: 'payments', route: '/charge', code: 402, perSec: 0.5, phase: 2.1 },
+  ];
+  const series = shapes.map(({ service, route, code, perSec, phase }) => {
+    let total = 0;
+    const values = timesNs.map((_, i) => {
+      const wave = 1 + 0.35 * Math.sin((2 * Math.PI * i * stepMs) / (8 * 60_000) + phase);
+      total += Math.round(perSec * wave * (0.85 + 0.3 * rand()) * (stepMs / 1000));
+      return total;
+    });
+    return { service, attributes: { 'http.route': route, 'http.response.status_code': code }, values };
+  });
+  return { name, description: 'HTTP requests served', startNs, timesNs, series };
+}
+
+// ---------- OTLP/JSON encoding (the wire format the e2e posts to /v1/traces, /v1/logs, /v1/metrics) ----------
 
 function anyValue(v: string | number | boolean) {
   if (typeof v === 'string') return { stringValue: v };
@@ -217,6 +222,39 @@ export function otlpLogs(logs: GenLog[]) {
             traceId: l.traceId,
             spanId: l.spanId,
           })),
+        },
+      ],
+    })),
+  };
+}
+
+/** OTLP/JSON ExportMetricsServiceRequest with one monotonic cumulative sum, one resource per service. */
+export function otlpCounter(c: GenCounter) {
+  const byService = new Map<string, GenCounterSeries[]>();
+  for (const s of c.series) {
+    let list = byService.get(s.service);
+    if (!list) byService.set(s.service, (list = []));
+    list.push(s);
+  }
+  return {
+    resourceMetrics: [...byService].map(([service, list]) => ({
+      resource: { attributes: kvs({ 'service.name': service, 'deployment.environment': 'e2e' }) },
+      scopeMetrics: [
+        {
+          scope: { name: 'shop' },
+          metrics: [
+            {
+              name: c.name,
+              description: c.description,
+              sum: {
+                aggregationTemporality: 2,
+                isMonotonic: true,
+                dataPoints: list.flatMap((s) =>
+                  s.values.map((v, i) => ({ attributes: kvs(s.attributes), startTimeUnixNano: String(c.startNs), timeUnixNano: String(c.timesNs[i]), asInt: String(v) })),
+                ),
+              },
+            },
+          ],
         },
       ],
     })),

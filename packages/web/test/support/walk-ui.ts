@@ -1,7 +1,7 @@
 /**
- * The browser walk shared by the e2e test (real server) and the mock-backed UI test: visits
- * every page, follows the links between them (service → traces → trace → logs → trace),
- * asserts what is shown and saves a screenshot of each page.
+ * The browser walk of the e2e test (real server, real telemetry): visits every page, follows
+ * the links between them (service → traces → trace → logs → trace), asserts what is shown
+ * and saves a screenshot of each page.
  */
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -25,8 +25,11 @@ export interface WalkTargets {
 }
 
 export async function shot(page: Page, dir: string, name: string) {
-  // Let charts finish their first layout pass before capturing.
-  await page.waitForTimeout(250);
+  // Capture a settled page: no query in flight, no loading placeholder, then two frames so
+  // charts have drawn after their last layout pass. Conditions, not sleeps: a loaded machine
+  // only makes this slower, never wrong.
+  await page.waitForFunction(() => !document.querySelector('.fetching-bar.active, [data-testid="loading"]'), undefined, { timeout: 30_000 });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null)))));
   await page.screenshot({ path: join(dir, `${name}.png`) });
 }
 
@@ -74,6 +77,17 @@ export async function walkUi(context: BrowserContext, t: WalkTargets) {
   const navLabels = await page.locator('.sidebar .nav-link').allTextContents();
   expect(navLabels.map((s) => s.trim())).toEqual(['Traces', 'Logs', 'Metrics', 'Services']);
   await shot(page, t.shotsDir, '01-services');
+
+  // Every area also opens from its URL (a reload or a pasted link), which reaches the server
+  // first: a path the server answers itself (/metrics is its Prometheus text) would fail here.
+  const hrefs = await page.locator('.sidebar .nav-link').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).pathname));
+  for (const path of hrefs) {
+    await page.goto(`${t.baseUrl}${path}`);
+    await page.locator('.sidebar .nav-link.active').waitFor();
+    expect(new URL(page.url()).pathname).toBe(path);
+  }
+  await page.goto(`${t.baseUrl}/services`);
+  await serviceRow.waitFor();
 
   // Sort by p95 and filter: both land in the URL.
   await page.getByRole('button', { name: /^p95/ }).click();
@@ -191,14 +205,18 @@ export async function walkUi(context: BrowserContext, t: WalkTargets) {
   await page.getByText(`${t.floodCount.toLocaleString('en-US')} records in range`).waitFor({ timeout: 30_000 });
   const list = page.getByTestId('log-list');
   started = Date.now();
-  for (let i = 0; i < 8; i++) {
-    await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
-    await page.waitForTimeout(150);
-  }
-  await page.waitForFunction(() => {
-    const m = /([\d,]+) loaded/.exec(document.querySelector('.page-subtitle')?.textContent ?? '');
-    return m && Number(m[1]!.replace(/,/g, '')) >= 2_000;
-  });
+  // Keep scrolling to the bottom until at least 2,000 records (four pages) have loaded: each
+  // scroll asks for the next page once the previous one has arrived, however long that takes.
+  await page.waitForFunction(
+    () => {
+      const el = document.querySelector('[data-testid="log-list"]');
+      if (el) el.scrollTop = el.scrollHeight;
+      const m = /([\d,]+) loaded/.exec(document.querySelector('.page-subtitle')?.textContent ?? '');
+      return m && Number(m[1]!.replace(/,/g, '')) >= 2_000;
+    },
+    undefined,
+    { polling: 100, timeout: 60_000 },
+  );
   timings.logsPagingMs = Date.now() - started;
   expect(await list.locator('.log-summary').count()).toBeLessThan(300); // virtualised
   await list.evaluate((el) => (el.scrollTop = 0));
@@ -211,7 +229,9 @@ export async function walkUi(context: BrowserContext, t: WalkTargets) {
   await page.getByTestId('log-list').locator('.sev-error').first().waitFor();
 
   // ---- Metrics explorer ----
-  await page.goto(`${t.baseUrl}/metrics`);
+  // A full page load, not a client-side navigation: the path must reach the UI, not one of
+  // the server's own routes (it used to be /metrics, which is the server's Prometheus text).
+  await page.goto(`${t.baseUrl}/explore/metrics`);
   await page.getByTestId('metric-catalog').waitFor();
   await page.getByTestId('metric-search').fill(t.metricName.slice(0, 10));
   await page.getByRole('option', { name: new RegExp(t.metricName) }).first().click();
@@ -221,6 +241,12 @@ export async function walkUi(context: BrowserContext, t: WalkTargets) {
   await page.getByRole('tab', { name: 'Table' }).click();
   await page.getByTestId('metric-table').waitFor();
   expect(await page.locator('[data-testid="metric-table"] tbody tr').count()).toBeGreaterThan(0);
+  // Real history, not just one export: some series has many rate points and a rate above 0.
+  const cells = await page.locator('[data-testid="metric-table"] tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+  );
+  expect(Math.max(...cells.map((c) => Number(c.at(-1)!.replace(/,/g, ''))))).toBeGreaterThan(10);
+  expect(cells.some((c) => /^[1-9]/.test(c[4]!))).toBe(true); // Avg column
   await shot(page, t.shotsDir, '13-metrics-table');
 
   // ---- Shell: time picker, palette, unknown page ----
