@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   SL_ERR_PAYLOAD_TOO_LARGE: 413,
   SL_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   SL_ERR_OVERLOADED: 429,
+  /** A query would read more samples than its limit allows; narrow the range or the selector. */
+  SL_ERR_TOO_MANY_SAMPLES: 422,
   SL_ERR_STORAGE_FAILED: 503,
   SL_ERR_NOT_READY: 503,
   SL_ERR_INTERNAL: 500,

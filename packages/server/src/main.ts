@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { ConfigError, envVarNames, loadConfig } from './config/load.js';
 import { startSightline } from './server.js';
+import { loadRuleFiles, RuleLoadError } from './rules/index.js';
 import { VERSION } from './version.js';
 
 function portArg(value: string): number {
@@ -86,6 +87,7 @@ addConfigFlags(program.command('start').description('start Sightline: OTLP recei
         `  UI and API      ${running.httpUrl}/`,
         `  OTLP/HTTP       ${running.otlpHttpUrl}  (/v1/traces, /v1/metrics, /v1/logs)`,
         `  OTLP/gRPC       ${running.otlpGrpcAddress}`,
+        `  Prometheus API  ${running.httpUrl}/api/v1  (remote_write: POST /api/v1/write)`,
         `  Own metrics     ${running.httpUrl}/metrics`,
         `  Data directory  ${config.dataDir}`,
         '',
@@ -113,9 +115,11 @@ addConfigFlags(program.command('check-config').description('validate the configu
   (flags: StartFlags) => {
     try {
       const config = loadConfig({ file: flags.config, overrides: overridesFrom(flags) });
+      // Rule files are part of the configuration: validate them like `promtool check rules`.
+      loadRuleFiles(config.rule_files);
       process.stdout.write(JSON.stringify(config, null, 2) + '\n');
     } catch (err) {
-      if (err instanceof ConfigError) {
+      if (err instanceof ConfigError || err instanceof RuleLoadError) {
         process.stderr.write(`sightline: ${err.message}\n`);
         process.exit(2);
       }

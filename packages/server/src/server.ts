@@ -13,9 +13,16 @@ import type { Store } from './storage/store.js';
 import { createSelfMetrics, type SelfMetrics } from './telemetry/self-metrics.js';
 import { ExportService } from './ingest/export-service.js';
 import { createOtlpHttpServer } from './ingest/otlp-http.js';
+import { InflightBudget } from './ingest/inflight-budget.js';
 import { startOtlpGrpcServer, type OtlpGrpcServer } from './ingest/otlp-grpc.js';
 import { RetentionScheduler } from './storage/retention-scheduler.js';
 import { VERSION } from './version.js';
+import { parsePromDuration } from './config/prom-duration.js';
+import { RemoteWriteService } from './ingest/remote-write.js';
+import { ScrapeManager } from './ingest/scrape/index.js';
+import { createPromEngine, createStoreSeriesSource } from './query/promql/index.js';
+import { loadRuleFiles, RuleManager } from './rules/index.js';
+import { realScheduler, type Scheduler } from './scheduler.js';
 
 export interface StartOptions {
   config: SightlineConfig;
@@ -24,6 +31,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Where the built UI lives; defaults to packages/web/dist next to this package. */
   webRoot?: string;
+  /** Timers of scrapes and rule evaluations; defaults to real timers on `clock`. */
+  scheduler?: Scheduler;
 }
 
 export interface RunningSightline {
@@ -35,6 +44,9 @@ export interface RunningSightline {
   readonly otlpHttpUrl: string;
   readonly otlpGrpcAddress: string;
   readonly ports: { http: number; otlpHttp: number; otlpGrpc: number };
+  /** Prometheus scraping (scrape_configs) and rule evaluation (rule_files). */
+  readonly scrape: ScrapeManager;
+  readonly rules: RuleManager;
   close(): Promise<void>;
 }
 
@@ -84,7 +96,55 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
 
   let ready = false;
   const service = new ExportService({ writer, metrics, log: logger });
-  const otlpHttp = createOtlpHttpServer({ host: config.host, port: config.otlp.httpPort, maxBodyBytes: config.otlp.maxBodyBytes, service, metrics });
+  const otlpHttp = createOtlpHttpServer({
+    host: config.host,
+    port: config.otlp.httpPort,
+    maxBodyBytes: config.otlp.maxBodyBytes,
+    budget: new InflightBudget(config.otlp.maxInflightBytes),
+    service,
+    metrics,
+  });
+  // Prometheus side: remote_write, PromQL, scrapes and rules. Rule files are read before any
+  // listener opens, so an invalid file stops start-up with promtool-style messages.
+  const scheduler = opts.scheduler ?? realScheduler(clock);
+  const prom = config.prometheus;
+  const engineOptions = {
+    lookbackDeltaMs: parsePromDuration(prom.lookbackDelta)!,
+    maxSamples: prom.maxSamples,
+    timeoutMs: parsePromDuration(prom.queryTimeout)!,
+    noStepSubqueryIntervalMs: parsePromDuration(prom.evaluationInterval)!,
+  };
+  const seriesSource = createStoreSeriesSource(store);
+  const engine = createPromEngine(seriesSource, engineOptions);
+  let ruleGroups;
+  try {
+    ruleGroups = loadRuleFiles(config.rule_files);
+  } catch (err) {
+    await writer.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  const rules = new RuleManager({
+    groups: ruleGroups,
+    defaultIntervalMs: parsePromDuration(prom.evaluationInterval)!,
+    engine,
+    writer,
+    tenant: 'default',
+    scheduler,
+    metrics,
+    log: logger.child({ room: 'rules' }),
+  });
+  const scrape = new ScrapeManager({
+    jobs: config.scrape_configs,
+    defaults: { scrapeIntervalMs: parsePromDuration(prom.scrapeInterval)!, scrapeTimeoutMs: parsePromDuration(prom.scrapeTimeout)! },
+    writer,
+    tenant: 'default',
+    scheduler,
+    userAgent: `Sightline/${VERSION}`,
+    metrics,
+    log: logger.child({ room: 'scrape' }),
+  });
+  const remoteWrite = new RemoteWriteService({ writer, metrics, maxDecompressedBytes: config.remoteWrite.maxDecompressedBytes, log: logger });
   let grpcServer: OtlpGrpcServer | undefined;
   let api: Awaited<ReturnType<typeof buildApi>> | undefined;
   const retention = new RetentionScheduler({
@@ -118,10 +178,38 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
       },
       logger: logger.child({ room: 'api' }),
       webRoot: opts.webRoot ?? defaultWebRoot(),
+      promApi: {
+        store,
+        tenant: 'default',
+        clock,
+        engine,
+        engineWith: (o) => createPromEngine(seriesSource, { ...engineOptions, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) }),
+        defaultTimeoutMs: engineOptions.timeoutMs,
+        maxPointsPerSeries: prom.maxPointsPerSeries,
+        defaultLookupRangeMs: config.retention.metricsDays * 86_400_000,
+        buildInfo: { version: prom.compatVersion, revision: `sightline-${VERSION}`, branch: 'sightline', buildUser: 'sightline', buildDate: '', goVersion: `none (Sightline ${VERSION}, Node.js ${process.version})` },
+        rules: (type) => rules.apiGroups(type),
+        alerts: () => rules.apiAlerts(),
+        targets: () =>
+          scrape.activeTargets().map((t) => ({
+            discoveredLabels: t.discoveredLabels,
+            labels: t.labels,
+            scrapePool: t.scrapePool,
+            scrapeUrl: t.scrapeUrl,
+            globalUrl: t.scrapeUrl,
+            lastError: t.lastError,
+            lastScrape: t.lastScrapeMs ? new Date(t.lastScrapeMs).toISOString() : '0001-01-01T00:00:00Z',
+            lastScrapeDuration: t.lastScrapeDurationMs / 1000,
+            health: t.health,
+          })),
+      },
+      remoteWrite: config.remoteWrite.enabled ? { service: remoteWrite, metrics, maxBodyBytes: config.remoteWrite.maxBodyBytes, tenant: 'default' } : undefined,
     });
     await api.listen({ host: config.host, port: config.http.port });
     const httpPort = (api.server.address() as AddressInfo).port;
     retention.start();
+    scrape.start();
+    rules.start();
     ready = true;
 
     let closing: Promise<void> | undefined;
@@ -134,12 +222,17 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
       otlpHttpUrl: otlpInfo.httpEndpoint,
       otlpGrpcAddress: `${hostForUrl}:${grpcPort}`,
       ports: { http: httpPort, otlpHttp: otlpHttpPort, otlpGrpc: grpcPort },
+      scrape,
+      rules,
       close: () =>
         (closing ??= (async () => {
           ready = false;
           // Stop taking new data first, then let in-flight requests finish their commits,
           // then flush whatever is queued and close the store.
           await Promise.all([closeHttp(otlpHttp), grpcServer!.close()]);
+          // Scrapes and rule groups finish what is in flight and write their stale markers
+          // while the writer still takes them.
+          await Promise.all([scrape.stop(), rules.stop()]);
           retention.stop();
           await writer.close();
           await api!.close();
@@ -151,6 +244,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     await grpcServer?.close();
     await api?.close();
     retention.stop();
+    await Promise.all([scrape.stop(), rules.stop()]).catch(() => undefined);
     await writer.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;

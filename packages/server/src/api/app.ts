@@ -11,6 +11,8 @@ import { tracesRoutes } from './traces-routes.js';
 import { logsRoutes } from './logs-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import { systemRoutes } from './system-routes.js';
+import { promApiRoutes, type PromApiOptions } from './compat/prom-api-routes.js';
+import { remoteWriteRoutes, type RemoteWriteRoutesOptions } from './remote-write-routes.js';
 import type { Logger } from 'pino';
 
 export interface ApiContext {
@@ -30,12 +32,16 @@ export interface BuildApiOptions {
   logger?: Logger | false;
   /** Folder of the built web UI; served at / with SPA fallback when present. */
   webRoot?: string;
+  /** Prometheus-compatible API (/api/v1/*); absent: not served. */
+  promApi?: Omit<PromApiOptions, 'timer'>;
+  /** Prometheus remote_write receiver (POST /api/v1/write); absent: not served. */
+  remoteWrite?: RemoteWriteRoutesOptions;
 }
 
 export async function buildApi(opts: BuildApiOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: (opts.logger || undefined) as FastifyBaseLogger | undefined,
-    disableRequestLogging: true,
+    // Request lines go to debug: at info they would log every query of the UI.
+    loggerInstance: (opts.logger ? opts.logger.child({}, { level: opts.logger.level === 'info' ? 'warn' : opts.logger.level }) : undefined) as FastifyBaseLogger | undefined,
     // Query strings like attr.http.route=/x must reach handlers as flat keys.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   });
@@ -58,6 +64,9 @@ export async function buildApi(opts: BuildApiOptions): Promise<FastifyInstance> 
   await app.register(logsRoutes, { ctx: opts.ctx, timer: queryTimer });
   await app.register(metricsRoutes, { ctx: opts.ctx, timer: queryTimer });
   await app.register(systemRoutes, { ctx: opts.ctx });
+  // Own plugins (encapsulated): each has its own body parsers and Prometheus-style errors.
+  if (opts.promApi) await app.register(promApiRoutes, { ...opts.promApi, timer: queryTimer });
+  if (opts.remoteWrite) await app.register(remoteWriteRoutes, opts.remoteWrite);
 
   if (opts.webRoot && existsSync(opts.webRoot)) {
     await app.register(fastifyStatic, { root: opts.webRoot, wildcard: false });

@@ -2,6 +2,7 @@
 // docs/configuration.md mirrors it. Values come from sightline.yaml, then SIGHTLINE_* env
 // vars, then CLI flags (later wins).
 import { z } from 'zod';
+import { PROMETHEUS_DEFAULTS, REMOTE_WRITE_DEFAULTS, prometheusSettingsSchema, remoteWriteSchema, scrapeConfigsSchema } from './prometheus-schema.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
@@ -27,20 +28,22 @@ export const configSchema = z
         httpPort: port.default(4318),
         /** Largest accepted request body after decompression, in bytes (16 MiB). */
         maxBodyBytes: positiveInt.default(16 * 1024 * 1024),
+        /** Request bytes all concurrent OTLP/HTTP uploads may hold in memory (256 MiB); over it: 429. */
+        maxInflightBytes: positiveInt.default(256 * 1024 * 1024),
       })
       .strict()
-      .default({ grpcPort: 4317, httpPort: 4318, maxBodyBytes: 16 * 1024 * 1024 }),
+      .default({ grpcPort: 4317, httpPort: 4318, maxBodyBytes: 16 * 1024 * 1024, maxInflightBytes: 256 * 1024 * 1024 }),
     writer: z
       .object({
         /** Rows waiting for commit before ingest answers 429 / RESOURCE_EXHAUSTED. */
-        maxQueueRows: positiveInt.default(2_000_000),
+        maxQueueRows: positiveInt.default(500_000),
         /** Group commit interval: one transaction per signal at most this often. */
         flushIntervalMs: positiveInt.default(50),
         /** A flush starts early once this many rows are queued for a signal. */
         maxBatchRows: positiveInt.default(200_000),
       })
       .strict()
-      .default({ maxQueueRows: 2_000_000, flushIntervalMs: 50, maxBatchRows: 200_000 }),
+      .default({ maxQueueRows: 500_000, flushIntervalMs: 50, maxBatchRows: 200_000 }),
     retention: z
       .object({
         tracesDays: positiveInt.default(7),
@@ -60,6 +63,14 @@ export const configSchema = z
       })
       .strict()
       .default({ defaultRangeMinutes: 60, maxLimit: 10_000 }),
+    /** Prometheus remote_write receiver (POST /api/v1/write on the HTTP port). */
+    remoteWrite: remoteWriteSchema.default(REMOTE_WRITE_DEFAULTS),
+    /** Prometheus-wide defaults: scrape/evaluation intervals, PromQL limits, API version. */
+    prometheus: prometheusSettingsSchema.default(PROMETHEUS_DEFAULTS),
+    /** Scrape jobs, exactly as in prometheus.yml (snake_case keys). Empty: no scraping. */
+    scrape_configs: scrapeConfigsSchema.default([]),
+    /** Prometheus rule files (globs in the last path segment), loaded unchanged. Relative paths resolve against the working directory. */
+    rule_files: z.array(z.string().min(1)).default([]),
     log: z
       .object({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

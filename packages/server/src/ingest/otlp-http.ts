@@ -7,6 +7,7 @@ import type { SelfMetrics, SignalName } from '../telemetry/self-metrics.js';
 import type { ExportService, WireFormat } from './export-service.js';
 import { encodeExportResponse, exportResponseJson } from './wire/index.js';
 import { encodeRpcStatus, GRPC_CODE } from './rpc-status.js';
+import type { InflightBudget } from './inflight-budget.js';
 
 const ROUTES: Record<string, SignalName> = {
   '/v1/traces': 'traces',
@@ -18,6 +19,8 @@ export interface OtlpHttpOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
+  /** Shared bound on request bytes held in memory by all uploads at once. */
+  budget?: InflightBudget;
   service: ExportService;
   metrics: SelfMetrics;
   tenant?: (req: IncomingMessage) => string;
@@ -33,7 +36,12 @@ class BodyError extends Error {
   }
 }
 
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+/**
+ * Reads the whole body, decompressing gzip/deflate, stopping at `maxBytes` of decompressed
+ * data. With a budget, the bytes are taken from it as they arrive; on success the caller owns
+ * `body.byteLength` bytes of the budget and must release them when done with the body.
+ */
+export function readBody(req: IncomingMessage, maxBytes: number, budget?: InflightBudget): Promise<Uint8Array> {
   const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
   let source: NodeJS.ReadableStream = req;
   let inflater: Gunzip | Inflate | undefined;
@@ -54,6 +62,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8A
     const fail = (err: Error) => {
       if (done) return;
       done = true;
+      budget?.release(size);
       if (inflater) {
         req.unpipe(inflater);
         inflater.destroy();
@@ -64,11 +73,15 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8A
     };
     source.on('data', (chunk: Buffer) => {
       if (done) return;
-      size += chunk.length;
-      if (size > maxBytes) {
+      if (size + chunk.length > maxBytes) {
         fail(new BodyError(413, 'SL_ERR_PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${maxBytes} bytes after decompression (otlp.maxBodyBytes)`));
         return;
       }
+      if (budget && !budget.tryAcquire(chunk.length)) {
+        fail(new BodyError(429, 'SL_ERR_OVERLOADED', `Sightline is holding ${budget.limitBytes} bytes of uploads already (otlp.maxInflightBytes); retry shortly`));
+        return;
+      }
+      size += chunk.length;
       chunks.push(chunk);
     });
     source.on('error', (err: Error) =>
@@ -135,9 +148,14 @@ export function createOtlpHttpServer(opts: OtlpHttpOptions): Server {
       return;
     }
     const tenant = opts.tenant ? opts.tenant(req) : 'default';
-    readBody(req, opts.maxBodyBytes)
+    let held = 0;
+    readBody(req, opts.maxBodyBytes, opts.budget)
       .then(async (body) => {
-        const outcome = await service.handle(signal, body, format, tenant, 'otlp_http');
+        held = body.byteLength;
+        const outcome = await service.handle(signal, body, format, tenant, 'otlp_http').finally(() => {
+          opts.budget?.release(held);
+          held = 0;
+        });
         switch (outcome.status) {
           case 'ok': {
             if (format === 'protobuf') {
@@ -168,9 +186,10 @@ export function createOtlpHttpServer(opts: OtlpHttpOptions): Server {
       })
       .catch((err: unknown) => {
         if (err instanceof BodyError) {
-          metrics.rejected.inc({ signal, reason: err.status === 413 ? 'too_large' : err.status === 415 ? 'unsupported_media_type' : 'bad_encoding' });
+          metrics.rejected.inc({ signal, reason: err.status === 413 ? 'too_large' : err.status === 415 ? 'unsupported_media_type' : err.status === 429 ? 'overloaded' : 'bad_encoding' });
           if (err.status === 413) res.setHeader('Connection', 'close');
-          sendStatus(res, format, err.status, GRPC_CODE.INVALID_ARGUMENT, err.code, err.message);
+          if (err.status === 429) sendStatus(res, format, 429, GRPC_CODE.RESOURCE_EXHAUSTED, err.code, err.message, 1000);
+          else sendStatus(res, format, err.status, GRPC_CODE.INVALID_ARGUMENT, err.code, err.message);
           finish(err.status);
           return;
         }

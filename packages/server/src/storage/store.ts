@@ -141,6 +141,28 @@ export interface SeriesQuery {
   limit: number;
 }
 
+/** One label matcher in the Prometheus sense; an absent label reads as ''. */
+export interface SeriesMatcher {
+  name: string;
+  /** `=~` / `!~` are RE2 regexes matched against the whole value (fully anchored). */
+  type: '=' | '!=' | '=~' | '!~';
+  value: string;
+}
+
+export interface SeriesSelectQuery {
+  tenant: string;
+  /** All must match; `__name__` addresses the metric name. */
+  matchers: SeriesMatcher[];
+  /** Series active in the range (hour-granular, like findSeries) and their samples in it (both ends inclusive). */
+  startMs: number;
+  endMs: number;
+  /**
+   * Most samples the answer may hold. Reaching it is an error (SL_ERR_TOO_MANY_SAMPLES), never
+   * a silently truncated answer, because a query over partial data would look right but be wrong.
+   */
+  maxSamples: number;
+}
+
 export interface SamplesQuery {
   tenant: string;
   fingerprints: number[];
@@ -288,6 +310,11 @@ export interface Store {
   metricNames(tenant: string, startMs: number, endMs: number): Promise<MetricNameInfo[]>;
   findSeries(q: SeriesQuery): Promise<SeriesInfo[]>;
   readSamples(q: SamplesQuery): Promise<SeriesSamples[]>;
+  /**
+   * Series matching every matcher, with their samples in the range, ordered by fingerprint then
+   * time (one round trip for PromQL selectors).
+   */
+  selectSeries(q: SeriesSelectQuery): Promise<SeriesSamples[]>;
   /** Exemplars of the given series in the range, ordered by series then time. */
   readExemplars(q: SamplesQuery): Promise<ExemplarRow[]>;
   /** Exponential histogram points of the given series in the range, ordered by series then time. */

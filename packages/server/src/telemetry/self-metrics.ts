@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { registerProcessMetrics } from './process-metrics.js';
 
 export type SignalName = 'traces' | 'logs' | 'metrics';
-export type Transport = 'otlp_http' | 'otlp_grpc';
+export type Transport = 'otlp_http' | 'otlp_grpc' | 'remote_write' | 'scrape' | 'rules';
 
 export interface SelfMetrics {
   readonly registry: Registry;
@@ -20,6 +20,9 @@ export interface SelfMetrics {
   readonly retentionRuns: Counter<'result'>;
   readonly retentionDroppedPartitions: Counter<'signal'>;
   readonly queryDuration: Histogram<'endpoint'>;
+  readonly scrapes: Counter<'job' | 'result'>;
+  readonly ruleEvaluations: Counter<'result'>;
+  readonly ruleGroupDuration: Histogram;
   /** Connects gauges that are read at scrape time to their sources. */
   setSources(sources: { queueRows: () => number; diskBytes: () => Promise<number> }): void;
 }
@@ -116,6 +119,25 @@ export function createSelfMetrics(opts: { defaultMetrics?: boolean } = {}): Self
       help: 'Query API latency, by endpoint.',
       labelNames: ['endpoint'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    // job comes from scrape_configs, so it is bounded by the operator's config.
+    scrapes: new Counter({
+      name: 'sightline_scrapes_total',
+      help: 'Scrapes of Prometheus targets, by job and result (ok, failed, overloaded).',
+      labelNames: ['job', 'result'],
+      registers,
+    }),
+    ruleEvaluations: new Counter({
+      name: 'sightline_rule_evaluations_total',
+      help: 'Rule evaluations, by result (ok, failed).',
+      labelNames: ['result'],
+      registers,
+    }),
+    ruleGroupDuration: new Histogram({
+      name: 'sightline_rule_group_duration_seconds',
+      help: 'Time to evaluate one rule group and write its results.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
   };

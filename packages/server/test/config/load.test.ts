@@ -19,7 +19,8 @@ describe('loadConfig', () => {
     const c = loadConfig({ env: {} });
     expect(c.dataDir).toBe('./data');
     expect(c.http.port).toBe(4000);
-    expect(c.otlp).toEqual({ grpcPort: 4317, httpPort: 4318, maxBodyBytes: 16 * 1024 * 1024 });
+    expect(c.otlp).toEqual({ grpcPort: 4317, httpPort: 4318, maxBodyBytes: 16 * 1024 * 1024, maxInflightBytes: 256 * 1024 * 1024 });
+    expect(c.writer.maxQueueRows).toBe(500_000);
     expect(c.retention).toMatchObject({ tracesDays: 7, logsDays: 7, metricsDays: 30 });
   });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import { startSightline, type RunningSightline } from '../../src/server.js';
+import type { Scheduler } from '../../src/scheduler.js';
 
 export interface TestServer extends RunningSightline {
   dataDir: string;
@@ -12,13 +13,13 @@ export interface TestServer extends RunningSightline {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(overrides: Record<string, unknown> = {}, clock?: () => number): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, unknown> = {}, clock?: () => number, scheduler?: Scheduler): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sightline-test-'));
   const config = loadConfig({
     env: {},
     overrides: { dataDir, http: { port: 0 }, otlp: { httpPort: 0, grpcPort: 0 }, log: { level: 'warn' }, ...overrides },
   });
-  const running = await startSightline({ config, clock, logger: pino({ level: 'warn' }), webRoot: join(dataDir, 'no-ui') });
+  const running = await startSightline({ config, clock, scheduler, logger: pino({ level: 'warn' }), webRoot: join(dataDir, 'no-ui') });
   return Object.assign(Object.create(running) as RunningSightline, running, {
     dataDir,
     async api(path: string) {

@@ -103,3 +103,28 @@ function varint(n: number): number[] {
   out.push(n);
   return out;
 }
+
+describe('in-flight upload bound', () => {
+  it('answers 429 when concurrent uploads would hold more than otlp.maxInflightBytes', async () => {
+    const { request } = await import('node:http');
+    const small = await startTestServer({ otlp: { httpPort: 0, grpcPort: 0, maxBodyBytes: 1024 * 1024, maxInflightBytes: 1024 * 1024 } });
+    try {
+      const url = new URL(small.otlpHttpUrl);
+      // A slow client holds 700 KB of the budget without finishing its upload.
+      const slow = request({ host: url.hostname, port: url.port, path: '/v1/logs', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(800 * 1024) } });
+      slow.on('error', () => undefined);
+      slow.write(Buffer.alloc(700 * 1024, 0x20));
+      await new Promise((r) => setTimeout(r, 300));
+      const second = await fetch(`${small.otlpHttpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: ' '.repeat(500 * 1024) });
+      expect(second.status).toBe(429);
+      expect(second.headers.get('retry-after')).toBe('1');
+      slow.destroy();
+      await new Promise((r) => setTimeout(r, 200));
+      // The aborted upload gave its bytes back: a normal request fits again.
+      const third = await fetch(`${small.otlpHttpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: logsRequest(10, 'after-slow') });
+      expect(third.status).toBe(200);
+    } finally {
+      await small.stop();
+    }
+  });
+});

@@ -146,6 +146,35 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         ]);
       });
 
+      it('selects series by Prometheus label matchers, with their samples in the range', async () => {
+        const a = series('up', { job: 'api', instance: 'a:1' });
+        const b = series('up', { job: 'api', instance: 'b:1' });
+        const web = series('up', { job: 'web' });
+        const cpu = series('node_cpu_seconds_total', { mode: 'idle', job: 'node' });
+        const points = [a, b, web, cpu].flatMap((sr, k) => [0, 15_000, 30_000].map((dt) => ({ series: sr, timeMs: T0 + dt, value: k + dt / 1000 })));
+        expect(await store.writeSamples([sampleBatch('default', points)])).toMatchObject({ status: 'ok' });
+        await store.writeSamples([sampleBatch('other', [{ series: a, timeMs: T0, value: 99 }])]);
+        const select = async (matchers: { name: string; type: '=' | '!=' | '=~' | '!~'; value: string }[], startMs = T0, endMs = T0 + 30_000) =>
+          (await store.selectSeries({ tenant: 'default', matchers, startMs, endMs, maxSamples: 1000 })).map((r) => r.labels);
+        expect(await select([{ name: '__name__', type: '=', value: 'up' }, { name: 'job', type: '=', value: 'api' }])).toEqual(expect.arrayContaining([a.labels, b.labels]));
+        expect(await select([{ name: '__name__', type: '=', value: 'up' }, { name: 'job', type: '=', value: 'api' }])).toHaveLength(2);
+        // An absent label reads as '': {instance=""} is "has no instance", != and !~ keep such series.
+        expect(await select([{ name: '__name__', type: '=', value: 'up' }, { name: 'instance', type: '=', value: '' }])).toEqual([web.labels]);
+        expect(await select([{ name: '__name__', type: '=', value: 'up' }, { name: 'instance', type: '!=', value: 'a:1' }])).toHaveLength(2);
+        // Regexes are fully anchored RE2.
+        expect(await select([{ name: '__name__', type: '=~', value: 'node_.*|nothing' }])).toEqual([cpu.labels]);
+        expect(await select([{ name: '__name__', type: '=~', value: 'node' }])).toEqual([]);
+        expect(await select([{ name: '__name__', type: '=', value: 'up' }, { name: 'instance', type: '!~', value: '(a|b):1' }])).toEqual([web.labels]);
+        // Matcher text is data, never SQL.
+        expect(await select([{ name: "job') OR 1=1 --", type: '=', value: "x' OR '1'='1" }])).toEqual([]);
+        const [got] = await store.selectSeries({ tenant: 'default', matchers: [{ name: 'instance', type: '=', value: 'b:1' }], startMs: T0 + 1, endMs: T0 + 30_000, maxSamples: 10 });
+        expect(got).toEqual({ fingerprint: b.fingerprint, labels: b.labels, timestampsMs: [T0 + 15_000, T0 + 30_000], values: [1 + 15, 1 + 30] });
+        // Other tenants stay invisible; too many samples is an error, not a truncated answer.
+        expect(await store.selectSeries({ tenant: 'other', matchers: [{ name: '__name__', type: '=', value: 'up' }], startMs: T0, endMs: T0, maxSamples: 10 })).toMatchObject([{ values: [99] }]);
+        await expect(store.selectSeries({ tenant: 'default', matchers: [{ name: '__name__', type: '=~', value: '.+' }], startMs: T0, endMs: T0 + 30_000, maxSamples: 5 }))
+          .rejects.toMatchObject({ code: 'SL_ERR_TOO_MANY_SAMPLES' });
+      });
+
       it('returns a sample written twice (a retried request) once', async () => {
         const s = series('up', { job: 'x' });
         const batch = sampleBatch('default', [{ series: s, timeMs: T0, value: 1 }]);

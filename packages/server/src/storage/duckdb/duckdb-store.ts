@@ -23,6 +23,7 @@ import type {
   RetentionPolicy,
   RetentionResult,
   SamplesQuery,
+  SeriesSelectQuery,
   SeriesInfo,
   SeriesQuery,
   SeriesSamples,
@@ -267,6 +268,10 @@ class DuckDbStore implements Store {
 
   readSamples(q: SamplesQuery): Promise<SeriesSamples[]> {
     return this.read(() => this.metrics.readSamples(q));
+  }
+
+  selectSeries(q: SeriesSelectQuery): Promise<SeriesSamples[]> {
+    return this.read(() => this.metrics.selectSeries(q));
   }
 
   readExemplars(q: SamplesQuery): Promise<ExemplarRow[]> {

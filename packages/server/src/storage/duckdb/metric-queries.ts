@@ -1,7 +1,8 @@
 // Metric reads: names, series lookup through the per-hour activity index, samples, exemplars
 // and exponential histograms. Series labels come from the catalog.
 import type { MetricType } from '../batches.js';
-import type { ExemplarRow, ExpHistogramRow, MetricNameInfo, SamplesQuery, SeriesInfo, SeriesQuery, SeriesSamples } from '../store.js';
+import { SightlineError } from '../../errors.js';
+import type { ExemplarRow, ExpHistogramRow, MetricNameInfo, SamplesQuery, SeriesInfo, SeriesQuery, SeriesSamples, SeriesSelectQuery } from '../store.js';
 import { parseArray, parseLabels, parseObject } from './json-text.js';
 import { daysForMs, unionAll, withPartitions } from './partition-query.js';
 import type { Partition, PartitionSet } from './partitions.js';
@@ -29,7 +30,8 @@ export class MetricQueries {
 
   /**
    * Names of series with data in the range. Type, unit and help come from the metadata of the
-   * name itself or of its family (`x_bucket`, `x_sum`, `x_count` belong to family `x`).
+   * name itself or of its family (`x_bucket`, `x_sum`, `x_count`, and OpenMetrics' `x_total`,
+   * `x_created`, `x_info` belong to family `x`).
    */
   async metricNames(tenant: string, startMs: number, endMs: number): Promise<MetricNameInfo[]> {
     return withPartitions(this.set, daysForMs(this.set, startMs, endMs), [], async (parts) => {
@@ -38,7 +40,7 @@ export class MetricQueries {
       const sql = `SELECT s.name, coalesce(m1.type, m2.type, 'unknown'), coalesce(m1.unit, m2.unit, ''), coalesce(m1.help, m2.help, '')
         FROM (SELECT DISTINCT name FROM ${SERIES} WHERE tenant = ${t} AND fingerprint IN (${activeSeries(p, parts, tenant, startMs, endMs)})) s
         LEFT JOIN ${METADATA} m1 ON m1.tenant = ${t} AND m1.name = s.name
-        LEFT JOIN ${METADATA} m2 ON m2.tenant = ${t} AND m2.name = regexp_replace(s.name, '_(bucket|sum|count)$', '')
+        LEFT JOIN ${METADATA} m2 ON m2.tenant = ${t} AND m2.name = regexp_replace(s.name, '_(bucket|sum|count|total|created|info)$', '')
         ORDER BY s.name`;
       const rows = (await this.pool.query(sql, p)).getRows() as [string, string, string, string][];
       return rows.map(([name, type, unit, help]) => ({ name, type: type as MetricType, unit, help }));
@@ -57,6 +59,51 @@ export class MetricQueries {
       const sql = `SELECT fingerprint::DOUBLE, labels FROM ${SERIES} WHERE ${conds.join(' AND ')} ORDER BY fingerprint LIMIT ${p.bigint(limit)}`;
       return ((await this.pool.query(sql, p)).getRows() as [number, string][]).map(([fingerprint, labels]) => ({ fingerprint, labels: parseLabels(labels) }));
     });
+  }
+
+  /**
+   * Series by Prometheus label matchers plus their samples. An absent label reads as '' (so
+   * `{a=""}` matches series without `a`); regexes are RE2 via DuckDB's regexp_full_match, the
+   * same regex engine family and anchoring Prometheus uses.
+   */
+  async selectSeries(q: SeriesSelectQuery): Promise<SeriesSamples[]> {
+    const series = await withPartitions(this.set, daysForMs(this.set, q.startMs, q.endMs), [] as [number, string][], async (parts) => {
+      const p = new Params();
+      const conds = [`tenant = ${p.varchar(q.tenant)}`];
+      for (const m of q.matchers) {
+        const col = m.name === '__name__' ? 'name' : `coalesce(json_extract_string(labels, ${p.varchar(jsonPointer(m.name))}), '')`;
+        const v = p.varchar(m.value);
+        switch (m.type) {
+          case '=': conds.push(`${col} = ${v}`); break;
+          case '!=': conds.push(`${col} <> ${v}`); break;
+          case '=~': conds.push(`regexp_full_match(${col}, ${v})`); break;
+          case '!~': conds.push(`NOT regexp_full_match(${col}, ${v})`); break;
+        }
+      }
+      conds.push(`fingerprint IN (${activeSeries(p, parts, q.tenant, q.startMs, q.endMs)})`);
+      const sql = `SELECT fingerprint::DOUBLE, labels FROM ${SERIES} WHERE ${conds.join(' AND ')} ORDER BY fingerprint`;
+      return (await this.pool.query(sql, p)).getRows() as [number, string][];
+    });
+    if (series.length === 0) return [];
+    const labels = new Map(series.map(([fp, l]) => [fp, parseLabels(l)]));
+    const limit = Math.min(Math.max(1, Math.floor(q.maxSamples)), MAX_SAMPLES);
+    const out: SeriesSamples[] = [];
+    let total = 0;
+    // Bounded IN lists keep each statement small when a selector matches many series.
+    const CHUNK = 5000;
+    for (let i = 0; i < series.length; i += CHUNK) {
+      const fps = series.slice(i, i + CHUNK).map(([fp]) => fp);
+      const got = await this.readSamples({ tenant: q.tenant, fingerprints: fps, startMs: q.startMs, endMs: q.endMs, limit: limit - total + 1 });
+      for (const s of got) {
+        total += s.timestampsMs.length;
+        if (total > limit) {
+          throw new SightlineError('SL_ERR_TOO_MANY_SAMPLES', `the selector matches more than ${limit} samples in the range; narrow the time range or the selector`);
+        }
+        out.push({ ...s, labels: labels.get(s.fingerprint) ?? s.labels });
+      }
+    }
+    // Series with no sample in the exact range are left out, like Prometheus' querier does.
+    return out;
   }
 
   private async labelsOf(tenant: string, fingerprints: readonly number[]): Promise<Map<number, Record<string, string>>> {
