@@ -103,7 +103,9 @@ describe('scrape results match Prometheus', () => {
   it('produces the same series from the same scrape_configs', async () => {
     const reference = await waitFor('Prometheus to scrape', async () => {
       const s = await seriesOf(prometheus!.url);
-      return s.length >= 9 && s.some((l) => l.job === 'om') ? s : undefined;
+      // Prometheus staggers each job's first scrape within its interval: wait for both.
+      const has = (job: string, name: string) => s.some((l) => l.job === job && l.__name__ === name);
+      return has('om', 'om_temp') && has('shop', 'shop_queue_length') && has('shop', 'scrape_series_added') ? s : undefined;
     });
     const ours = await waitFor('Sightline to scrape', async () => {
       const s = await seriesOf(sightline!.httpUrl);
