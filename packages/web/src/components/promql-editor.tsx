@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'react';
 import { EditorState, Prec } from '@codemirror/state';
 import { EditorView, keymap, placeholder as placeholderExt } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
-import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from '@codemirror/autocomplete';
+import { autocompletion, closeBrackets, closeBracketsKeymap, closeCompletion, completionKeymap } from '@codemirror/autocomplete';
 import { bracketMatching, HighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { lintKeymap } from '@codemirror/lint';
 import { tags } from '@lezer/highlight';
@@ -78,7 +78,8 @@ export function PromQLEditor({ value, onChange, onRun, ariaLabel, autoFocus = fa
   callbacks.current = { onChange, onRun, onView, onFocus };
 
   useEffect(() => {
-    const run = () => {
+    const run = (v: EditorView) => {
+      closeCompletion(v);
       callbacks.current.onRun();
       return true;
     };

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { EditorView } from '@codemirror/view';
+import { closeCompletion } from '@codemirror/autocomplete';
 import { api } from '../lib/api.js';
 import { useTimeRange } from '../app/time-range-context.js';
 import { useRangeLink, useUrlState } from '../app/url-state.js';
@@ -70,15 +71,20 @@ export function MetricsPage() {
   const commit = useCallback(
     (next: WorkbenchQuery[]) => {
       setList(next);
-      setParams((prev) => writeQueries(prev, next));
-      // Run again even when nothing changed (the data may have).
-      void queryClient.invalidateQueries({ queryKey: ['promql'] });
+      const nextParams = writeQueries(params, next);
+      // Unchanged queries run again (the data may have changed); changed ones run as new keys.
+      if (nextParams.toString() === params.toString()) void queryClient.invalidateQueries({ queryKey: ['promql'] });
+      else setParams(nextParams);
     },
-    [setParams, queryClient],
+    [params, setParams, queryClient],
   );
   const listRef = useRef(list);
   listRef.current = list;
-  const run = useCallback(() => commit(listRef.current), [commit]);
+  const run = useCallback(() => {
+    // A completion list left open over the graph after running only hides the result.
+    for (const v of views.current) if (v) closeCompletion(v);
+    commit(listRef.current);
+  }, [commit]);
 
   const chartBox = useRef<HTMLDivElement>(null);
   const width = useElementWidth(chartBox);
