@@ -157,6 +157,13 @@ export async function walkWorkbench(context: BrowserContext, t: WorkbenchTargets
   await page.getByTestId('metric-browser').getByRole('button', { name: m, exact: true }).click();
   await expect(editor(page, 2).textContent()).resolves.toBe(m);
 
+  // Scalar and string results in the table.
+  await page.goto(`${t.baseUrl}/explore/metrics?q=${encodeURIComponent('time()')}&q=${encodeURIComponent('"hello"')}&tab=table`);
+  await page.getByTestId('wb-scalar').nth(1).waitFor();
+  const scalars = (await page.getByTestId('wb-scalar').allTextContents()).map((s) => s.trim());
+  expect(scalars[0]).toMatch(/^scalar \d{10}/);
+  expect(scalars[1]).toBe('string hello');
+
   // The only failed requests are the bad query's (the browser logs them as console errors).
   console.log('workbench failed requests', failed);
   expect(failed.length).toBeGreaterThan(0);
