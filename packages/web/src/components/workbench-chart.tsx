@@ -1,9 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { useTheme, cssVar } from '../app/theme.js';
+import { useTheme } from '../app/theme.js';
 import { useTimeRange } from '../app/time-range-context.js';
-import { formatTick } from './drag-select.js';
+import { mountPlot, themedAxes, zoomOnSelect } from './time-series-chart.js';
 import { formatCompact } from '../lib/format.js';
 import { stackValues, type GraphData } from '../lib/workbench.js';
 
@@ -17,7 +17,7 @@ interface WorkbenchChartProps {
   height?: number;
 }
 
-const formatValue = (v: number | null | undefined) => (v === null || v === undefined ? '–' : Math.abs(v) >= 1000 || v === 0 ? formatCompact(v) : String(Number(v.toPrecision(4))));
+const formatValue = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : Math.abs(v) >= 1000 || v === 0 ? formatCompact(v) : String(Number(v.toPrecision(4))));
 
 /**
  * Every series of every enabled query on one uPlot chart, optionally stacked, with a legend
@@ -45,16 +45,11 @@ export function WorkbenchChart({ graph, stacked, showQuery, height = 320 }: Work
     const columns = graph.series.map((s) => s.values);
     const drawn = stacked ? stackValues(columns) : columns;
     const data: uPlot.AlignedData = [graph.x.map((t) => t / 1000), ...drawn];
-    const axisColor = cssVar('--text-muted');
-    const gridColor = cssVar('--grid');
     const opts: uPlot.Options = {
       width: el.clientWidth || 600,
       height,
       scales: { x: { time: true, min: range.start / 1000, max: range.end / 1000 } },
-      axes: [
-        { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor }, values: (_u, vals) => vals.map((v) => formatTick(v * 1000, range.end - range.start)) },
-        { stroke: axisColor, grid: { stroke: gridColor, width: 1 }, ticks: { stroke: gridColor }, values: (_u, vals) => vals.map((v) => formatValue(v)), size: 64 },
-      ],
+      axes: themedAxes(range.end - range.start, formatValue, 64),
       cursor: { drag: { x: true, y: false, setScale: false } },
       legend: { show: false },
       series: [
@@ -66,30 +61,9 @@ export function WorkbenchChart({ graph, stacked, showQuery, height = 320 }: Work
       ],
       // Stacked: fill each series down to the one below it, not to zero.
       bands: stacked ? graph.series.slice(1).map((_, i) => ({ series: [i + 2, i + 1] as [number, number] })) : undefined,
-      hooks: {
-        setCursor: [(u) => setCursorIdx(u.cursor.idx ?? null)],
-        setSelect: [
-          (u) => {
-            if (u.select.width < 4) return;
-            const a = u.posToVal(u.select.left, 'x') * 1000;
-            const b = u.posToVal(u.select.left + u.select.width, 'x') * 1000;
-            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-            zoomRef.current(a, b);
-          },
-        ],
-      },
+      hooks: { setCursor: [(u) => setCursorIdx(u.cursor.idx ?? null)], setSelect: [zoomOnSelect(zoomRef)] },
     };
-    plot.current?.destroy();
-    plot.current = new uPlot(opts, data, el);
-    const ro = new ResizeObserver(() => {
-      if (plot.current && el.clientWidth > 0) plot.current.setSize({ width: el.clientWidth, height });
-    });
-    ro.observe(el);
-    return () => {
-      ro.disconnect();
-      plot.current?.destroy();
-      plot.current = null;
-    };
+    return mountPlot(plot, opts, data, el, height);
   }, [graph, stacked, height, range.start, range.end, theme]);
 
   useEffect(() => {

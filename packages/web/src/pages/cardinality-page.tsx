@@ -62,7 +62,11 @@ export function CardinalityPage() {
       ) : query.error && !c ? (
         <ErrorState error={query.error} retry={() => query.refetch()} title="Cannot load cardinality" />
       ) : c ? (
-        <CardinalityView c={c} metric={metric} params={params} onFocus={(m) => set({ metric: m })} />
+        <>
+          {/* A failed refresh keeps the last answer on screen but says it is stale. */}
+          {query.error && <ErrorState error={query.error} retry={() => query.refetch()} title="Refresh failed; showing the previous answer" />}
+          <CardinalityView c={c} metric={metric} params={params} onFocus={(m) => set({ metric: m })} />
+        </>
       ) : null}
     </div>
   );

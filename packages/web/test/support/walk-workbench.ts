@@ -91,9 +91,20 @@ export async function walkWorkbench(context: BrowserContext, t: WorkbenchTargets
   await page.getByTestId('wb-run').click();
   await page.waitForURL((u) => u.searchParams.getAll('q')[1] === q2);
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid="wb-graph"]')?.getAttribute('data-series')) > n, seriesOne, { timeout: 30_000 });
+  // Fixed, the lint mark goes away too.
+  await page.waitForFunction(() => !document.querySelectorAll('[data-testid="wb-query"]')[1]?.querySelector('.cm-lintPoint, .cm-lintRange'), undefined, { timeout: 10_000 });
+  expect(await queryTwo.getByTestId('wb-query-error').count()).toBe(0);
   const both = await legendNames(page);
   expect(both.filter((s) => s.startsWith('#1')).length).toBe(seriesOne);
   expect(both.filter((s) => s.startsWith('#2')).length).toBeGreaterThan(1);
+
+  // The legend follows the cursor: hovering the plot shows the values at that instant.
+  await expect(page.locator('.wb-legend-time').textContent()).resolves.toBe('last values');
+  const plot = page.getByTestId('wb-graph').locator('.u-over');
+  const box = (await plot.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.97, box.y + box.height / 2);
+  await page.waitForFunction(() => document.querySelector('.wb-legend-time')?.textContent !== 'last values');
+  await page.mouse.move(box.x + box.width / 2, box.y - 60);
 
   // Click a legend entry: only that series stays; click again: all of them.
   const entries = page.getByTestId('wb-legend').locator('li');
