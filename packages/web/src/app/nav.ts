@@ -41,3 +41,11 @@ export const NAV_GROUPS: Array<{ key: NavArea['group']; label: string }> = [
 export function availableAreas(): NavArea[] {
   return NAV_AREAS.filter((a) => a.available);
 }
+
+/**
+ * Whether an area's link should match its own path only: the metrics workbench must not
+ * light up as active on /explore/metrics/cardinality, which is an area of its own.
+ */
+export function matchesExactly(area: NavArea, areas: NavArea[] = NAV_AREAS): boolean {
+  return areas.some((o) => o !== area && o.available && o.path.startsWith(`${area.path}/`));
+}

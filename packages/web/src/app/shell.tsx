@@ -2,7 +2,7 @@ import { Suspense, useEffect, useRef, useState, type ComponentType } from 'react
 import { NavLink, Outlet, useNavigate, useNavigation } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../lib/api.js';
-import { NAV_AREAS, NAV_GROUPS } from './nav.js';
+import { matchesExactly, NAV_AREAS, NAV_GROUPS } from './nav.js';
 import { TimeRangeProvider, useTimeRange } from './time-range-context.js';
 import { useRangeLink } from './url-state.js';
 import { useTheme } from './theme.js';
@@ -98,7 +98,7 @@ function Sidebar({ onSearch, onHelp }: { onSearch: () => void; onHelp: () => voi
             {areas.map((a) => {
               const Icon = NAV_ICONS[a.key];
               return (
-                <NavLink key={a.key} to={link(a.path)} end={NAV_AREAS.some((o) => o.available && o.path.startsWith(`${a.path}/`))} className={({ isActive }) => (isActive ? 'nav-link active' : 'nav-link')} title={a.shortcut ? `${a.label} (${a.shortcut})` : a.label}>
+                <NavLink key={a.key} to={link(a.path)} end={matchesExactly(a)} className={({ isActive }) => (isActive ? 'nav-link active' : 'nav-link')} title={a.shortcut ? `${a.label} (${a.shortcut})` : a.label}>
                   {Icon && <Icon />}
                   <span>{a.label}</span>
                 </NavLink>
