@@ -5,6 +5,20 @@ import { useTheme, cssVar } from '../app/theme.js';
 import { useTimeRange } from '../app/time-range-context.js';
 import { formatTick } from './drag-select.js';
 
+/**
+ * What every uPlot chart of the app needs: its host element, the plot, the global range,
+ * the theme (charts redraw on a switch) and the app's zoom, kept current for uPlot's hooks.
+ */
+export function usePlotHost() {
+  const host = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const { range, zoom } = useTimeRange();
+  const [theme] = useTheme();
+  const zoomRef = useRef(zoom);
+  zoomRef.current = zoom;
+  return { host, plot, range, theme, zoomRef };
+}
+
 /** A time x-axis over `rangeMs` and a value y-axis, in the theme's colours (read at draw time). */
 export function themedAxes(rangeMs: number, format: (v: number) => string, ySize = 60): uPlot.Axis[] {
   const axisColor = cssVar('--text-muted');
@@ -64,12 +78,7 @@ interface TimeSeriesChartProps {
  * whole app to it (the selection is applied to the URL, not only to this chart).
  */
 export function TimeSeriesChart({ series, height = 220, format = (v) => String(v), points = false, ariaLabel }: TimeSeriesChartProps) {
-  const host = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
-  const { range, zoom } = useTimeRange();
-  const [theme] = useTheme();
-  const zoomRef = useRef(zoom);
-  zoomRef.current = zoom;
+  const { host, plot, range, theme, zoomRef } = usePlotHost();
 
   useEffect(() => {
     const el = host.current;

@@ -1,9 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { useTheme } from '../app/theme.js';
-import { useTimeRange } from '../app/time-range-context.js';
-import { mountPlot, themedAxes, zoomOnSelect } from './time-series-chart.js';
+import { mountPlot, themedAxes, usePlotHost, zoomOnSelect } from './time-series-chart.js';
 import { formatCompact } from '../lib/format.js';
 import { stackValues, type GraphData } from '../lib/workbench.js';
 
@@ -25,12 +23,7 @@ const formatValue = (v: number | null | undefined): string => (v === null || v =
  * isolates that series; clicking it again shows all. Dragging zooms the app's time range.
  */
 export function WorkbenchChart({ graph, stacked, showQuery, height = 320 }: WorkbenchChartProps) {
-  const host = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
-  const { range, zoom } = useTimeRange();
-  const [theme] = useTheme();
-  const zoomRef = useRef(zoom);
-  zoomRef.current = zoom;
+  const { host, plot, range, theme, zoomRef } = usePlotHost();
   const [cursorIdx, setCursorIdx] = useState<number | null>(null);
   const [isolated, setIsolated] = useState<number | null>(null);
   const isolatedRef = useRef(isolated);

@@ -14,6 +14,11 @@ export interface WorkbenchTargets {
   metricName: string;
   /** A label of that metric with more than one value (for `sum by`). */
   groupLabel: string;
+  /**
+   * A matcher for the series with 20 minutes of history (the bulk data). The SDK's few
+   * points per series come and go from `rate` as `now` moves, so counts would not be stable.
+   */
+  historyMatcher: string;
 }
 
 const editor = (page: Page, i: number) => page.getByTestId('wb-query').nth(i).locator('.cm-content');
@@ -57,7 +62,7 @@ export async function walkWorkbench(context: BrowserContext, t: WorkbenchTargets
   await expect(first.textContent()).resolves.toBe(m);
 
   // ---- Run with Shift+Enter: the graph has series, the step is shown ----
-  const q1 = `rate(${m}[5m])`;
+  const q1 = `rate(${m}{${t.historyMatcher}}[10m])`;
   await typeInto(page, first, q1);
   await page.keyboard.press('Shift+Enter');
   await page.waitForURL((u) => u.searchParams.getAll('q')[0] === q1, { timeout: 10_000 });
@@ -86,7 +91,7 @@ export async function walkWorkbench(context: BrowserContext, t: WorkbenchTargets
   await shot(page, t.shotsDir, '13-workbench-error');
 
   // ---- Two queries on one graph ----
-  const q2 = `sum by (${t.groupLabel}) (rate(${m}[5m]))`;
+  const q2 = `sum by (${t.groupLabel}) (rate(${m}{${t.historyMatcher}}[10m]))`;
   await typeInto(page, editor(page, 1), q2);
   await page.getByTestId('wb-run').click();
   await page.waitForURL((u) => u.searchParams.getAll('q')[1] === q2);
@@ -193,7 +198,8 @@ export async function walkCardinality(context: BrowserContext, t: WorkbenchTarge
   await page.goto(`${t.baseUrl}/explore/metrics`);
   await page.getByTestId('cardinality-link').click();
   await page.waitForURL((u) => u.pathname === '/explore/metrics/cardinality');
-  await expect(page.locator('.sidebar .nav-link.active').textContent()).resolves.toBe('Cardinality');
+  await page.locator('.sidebar .nav-link.active', { hasText: 'Cardinality' }).waitFor();
+  expect(await page.locator('.sidebar .nav-link.active').count()).toBe(1);
   const row = page.getByTestId('card-top-metrics').locator(`tr[data-metric="${t.metricName}"]`);
   await row.waitFor({ timeout: 30_000 });
   expect(Number((await page.getByTestId('card-total-series').textContent())!.replace(/,/g, ''))).toBeGreaterThan(1);
