@@ -1,4 +1,5 @@
 import { SightlineApiError } from './errors.js';
+import type { CardinalityParams, CardinalityResponse } from './cardinality.js';
 import type {
   CorrelateResponse,
   InfoResponse,
@@ -171,6 +172,11 @@ export class SightlineClient {
   metricSamples(p: MetricSamplesParams, options?: RequestOptions): Promise<MetricSamplesResponse> {
     const query = buildQuery({ series: p.series.join(','), ...rangeParams(p) });
     return this.get(`/api/metrics/samples${query}`, options);
+  }
+
+  /** Series counts by metric, label and value, growth, limits and rejections (default: last 24h). */
+  cardinality(p: CardinalityParams = {}, options?: RequestOptions): Promise<CardinalityResponse> {
+    return this.get(`/api/metrics/cardinality${buildQuery({ start: p.start, end: p.end, limit: p.limit, metric: p.metric })}`, options);
   }
 
   /** Spans and logs of one trace in time order. */

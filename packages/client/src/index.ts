@@ -2,6 +2,7 @@ export { SightlineClient, createSightlineClient, buildQuery } from './client.js'
 export type { SightlineClientOptions, RequestOptions } from './client.js';
 export { SightlineApiError, isApiError } from './errors.js';
 export { StatusCode } from './types.js';
+export type { CardinalityParams, CardinalityResponse } from './cardinality.js';
 export type {
   ApiErrorBody,
   Attributes,

@@ -11,6 +11,7 @@ import { launchBrowser, screenshotDir } from './support/browser.js';
 import { SERVER_ENTRY, startSightline, type SightlineProcess } from './support/sightline-process.js';
 import { sendBulk, sendShopWithSdk, type SentTelemetry } from './support/send-telemetry.js';
 import { walkEmptyState, walkUi } from './support/walk-ui.js';
+import { walkCardinality, walkWorkbench, type WorkbenchTargets } from './support/walk-workbench.js';
 import { LOG_FLOOD_SERVICE } from './support/telemetry-gen.js';
 
 const dist = join(import.meta.dirname, '..', 'dist', 'index.html');
@@ -92,4 +93,26 @@ describe('web UI end to end', () => {
     console.log('ui timings (real server):', timings);
     expect(timings.bigTraceOpenMs).toBeLessThan(15_000);
   }, 300_000);
+
+  async function workbenchTargets(): Promise<WorkbenchTargets> {
+    const names = await client.metricNames({ start: Date.now() - 3_600_000, end: Date.now() });
+    const metricName = names.names.find((n) => n.name.startsWith('http_server_requests'))!.name;
+    return { baseUrl: server.httpUrl, shotsDir: shots, metricName, groupLabel: 'job', historyMatcher: 'job=~"checkout|payments"' };
+  }
+
+  async function keepFailure<T>(walk: Promise<T>): Promise<T> {
+    return walk.catch(async (err: unknown) => {
+      await Promise.all(browser.context.pages().map((p, i) => p.screenshot({ path: join(shots, `FAILED-${i}.png`) }).catch(() => undefined)));
+      throw err;
+    });
+  }
+
+  it('PromQL workbench: completion, graph, table, inline errors, two queries, URL state', async () => {
+    await keepFailure(walkWorkbench(browser.context, await workbenchTargets()));
+  }, 180_000);
+
+  // Needs GET /api/metrics/cardinality from the server (built in parallel on another branch).
+  it('cardinality explorer on the real endpoint', async () => {
+    await keepFailure(walkCardinality(browser.context, await workbenchTargets()));
+  }, 120_000);
 });

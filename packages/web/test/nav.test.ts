@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NAV_AREAS } from '../src/app/nav.js';
+import { matchesExactly, NAV_AREAS } from '../src/app/nav.js';
 
 // Paths the server answers itself (docs/api.md). A UI page under one of them works when
 // reached by a click but shows the server's answer on a reload or a pasted link.
@@ -19,5 +19,13 @@ describe('navigation areas', () => {
     expect(new Set(NAV_AREAS.map((a) => a.key)).size).toBe(NAV_AREAS.length);
     expect(new Set(NAV_AREAS.map((a) => a.path)).size).toBe(NAV_AREAS.length);
     expect(new Set(shortcuts).size).toBe(shortcuts.length);
+  });
+
+  it('light up one link at a time when one area lives under another', () => {
+    const byKey = (k: string) => NAV_AREAS.find((a) => a.key === k)!;
+    expect(byKey('cardinality').path.startsWith(`${byKey('metrics').path}/`)).toBe(true);
+    expect(matchesExactly(byKey('metrics'))).toBe(true);
+    expect(matchesExactly(byKey('cardinality'))).toBe(false);
+    expect(matchesExactly(byKey('traces'))).toBe(false);
   });
 });

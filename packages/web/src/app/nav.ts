@@ -22,6 +22,7 @@ export const NAV_AREAS: NavArea[] = [
   { key: 'traces', label: 'Traces', path: '/traces', group: 'explore', shortcut: 'g t', available: true },
   { key: 'logs', label: 'Logs', path: '/logs', group: 'explore', shortcut: 'g l', available: true },
   { key: 'metrics', label: 'Metrics', path: '/explore/metrics', group: 'explore', shortcut: 'g m', available: true },
+  { key: 'cardinality', label: 'Cardinality', path: '/explore/metrics/cardinality', group: 'explore', shortcut: 'g c', available: true },
   { key: 'dashboards', label: 'Dashboards', path: '/dashboards', group: 'observe', available: false },
   { key: 'alerts', label: 'Alerts', path: '/alerts', group: 'respond', available: false },
   { key: 'slos', label: 'SLOs', path: '/slos', group: 'respond', available: false },
@@ -39,4 +40,12 @@ export const NAV_GROUPS: Array<{ key: NavArea['group']; label: string }> = [
 
 export function availableAreas(): NavArea[] {
   return NAV_AREAS.filter((a) => a.available);
+}
+
+/**
+ * Whether an area's link should match its own path only: the metrics workbench must not
+ * light up as active on /explore/metrics/cardinality, which is an area of its own.
+ */
+export function matchesExactly(area: NavArea, areas: NavArea[] = NAV_AREAS): boolean {
+  return areas.some((o) => o !== area && o.available && o.path.startsWith(`${area.path}/`));
 }

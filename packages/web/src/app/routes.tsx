@@ -22,7 +22,9 @@ export const routes: RouteObject[] = [
       { path: 'traces/:traceId', lazy: () => import('../pages/trace-page.js').then((m) => ({ Component: m.TracePage })) },
       { path: 'logs', lazy: () => import('../pages/logs-page.js').then((m) => ({ Component: m.LogsPage })) },
       // Not `/metrics`: the server answers that path with its own Prometheus metrics.
+      // The workbench chunk carries CodeMirror; no other page loads it.
       { path: 'explore/metrics', lazy: () => import('../pages/metrics-page.js').then((m) => ({ Component: m.MetricsPage })) },
+      { path: 'explore/metrics/cardinality', lazy: () => import('../pages/cardinality-page.js').then((m) => ({ Component: m.CardinalityPage })) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

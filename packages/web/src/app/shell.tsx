@@ -2,16 +2,16 @@ import { Suspense, useEffect, useRef, useState, type ComponentType } from 'react
 import { NavLink, Outlet, useNavigate, useNavigation } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../lib/api.js';
-import { NAV_AREAS, NAV_GROUPS } from './nav.js';
+import { matchesExactly, NAV_AREAS, NAV_GROUPS } from './nav.js';
 import { TimeRangeProvider, useTimeRange } from './time-range-context.js';
 import { useRangeLink } from './url-state.js';
 import { useTheme } from './theme.js';
 import { TimeRangePicker, OPEN_TIME_PICKER_EVENT } from '../components/time-range-picker.js';
 import { CommandPalette, ShortcutsHelp } from '../components/command-palette.js';
-import { IconKeyboard, IconLogs, IconMetrics, IconMoon, IconSearch, IconServices, IconSun, IconTraces } from '../components/icons.js';
+import { IconKeyboard, IconLogs, IconCardinality, IconMetrics, IconMoon, IconSearch, IconServices, IconSun, IconTraces } from '../components/icons.js';
 import { Loading } from '../components/states.js';
 
-const NAV_ICONS: Record<string, ComponentType> = { services: IconServices, traces: IconTraces, logs: IconLogs, metrics: IconMetrics };
+const NAV_ICONS: Record<string, ComponentType> = { services: IconServices, traces: IconTraces, logs: IconLogs, metrics: IconMetrics, cardinality: IconCardinality };
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -98,7 +98,7 @@ function Sidebar({ onSearch, onHelp }: { onSearch: () => void; onHelp: () => voi
             {areas.map((a) => {
               const Icon = NAV_ICONS[a.key];
               return (
-                <NavLink key={a.key} to={link(a.path)} className={({ isActive }) => (isActive ? 'nav-link active' : 'nav-link')} title={a.shortcut ? `${a.label} (${a.shortcut})` : a.label}>
+                <NavLink key={a.key} to={link(a.path)} end={matchesExactly(a)} className={({ isActive }) => (isActive ? 'nav-link active' : 'nav-link')} title={a.shortcut ? `${a.label} (${a.shortcut})` : a.label}>
                   {Icon && <Icon />}
                   <span>{a.label}</span>
                 </NavLink>

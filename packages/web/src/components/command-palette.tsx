@@ -89,7 +89,7 @@ export const SHORTCUTS: Array<[string, string]> = [
   ['t', 'Open the time range picker'],
   ['z', 'Zoom out the time range'],
   ['r', 'Refresh'],
-  ['g s / g t / g l / g m', 'Go to Services / Traces / Logs / Metrics'],
+  ['g s / g t / g l / g m / g c', 'Go to Services / Traces / Logs / Metrics / Cardinality'],
   ['n / N', 'Next / previous match (trace search)'],
   ['?', 'Show this help'],
   ['Esc', 'Close dialogs and panels'],

@@ -14,6 +14,7 @@ export const IconServices = (p: P) => <Icon d="M4 6h16M4 12h16M4 18h16M8 6v0M8 1
 export const IconTraces = (p: P) => <Icon d="M3 5h10M7 10h12M7 15h7M11 20h9" {...p} />;
 export const IconLogs = (p: P) => <Icon d="M4 4h16v16H4zM8 9h8M8 13h8M8 17h5" {...p} />;
 export const IconMetrics = (p: P) => <Icon d="M3 20h18M5 16l4-6 4 3 6-8" {...p} />;
+export const IconCardinality = (p: P) => <Icon d="M4 20V10M10 20V4M16 20v-7M22 20H2" {...p} />;
 export const IconClock = (p: P) => <Icon d="M12 7v5l3 2M12 21a9 9 0 1 1 0-18 9 9 0 0 1 0 18z" {...p} />;
 export const IconRefresh = (p: P) => <Icon d="M20 11a8 8 0 0 0-14.9-3M4 4v4h4M4 13a8 8 0 0 0 14.9 3M20 20v-4h-4" {...p} />;
 export const IconSun = (p: P) => <Icon d="M12 4V2M12 22v-2M4 12H2M22 12h-2M5.6 5.6 4.2 4.2M19.8 19.8l-1.4-1.4M5.6 18.4l-1.4 1.4M19.8 4.2l-1.4 1.4M12 17a5 5 0 1 0 0-10 5 5 0 0 0 0 10z" {...p} />;

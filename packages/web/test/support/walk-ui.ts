@@ -75,7 +75,7 @@ export async function walkUi(context: BrowserContext, t: WalkTargets) {
   await expect(page.locator(`tr[data-service="${t.downstreamService}"]`).count()).resolves.toBe(1);
   // Navigation only offers areas that exist.
   const navLabels = await page.locator('.sidebar .nav-link').allTextContents();
-  expect(navLabels.map((s) => s.trim())).toEqual(['Traces', 'Logs', 'Metrics', 'Services']);
+  expect(navLabels.map((s) => s.trim())).toEqual(['Traces', 'Logs', 'Metrics', 'Cardinality', 'Services']);
   await shot(page, t.shotsDir, '01-services');
 
   // Every area also opens from its URL (a reload or a pasted link), which reaches the server
@@ -228,26 +228,12 @@ export async function walkUi(context: BrowserContext, t: WalkTargets) {
   await urlHas(page, 'severity=error');
   await page.getByTestId('log-list').locator('.sev-error').first().waitFor();
 
-  // ---- Metrics explorer ----
+  // ---- Metrics workbench (walked in detail by walk-workbench.ts) ----
   // A full page load, not a client-side navigation: the path must reach the UI, not one of
   // the server's own routes (it used to be /metrics, which is the server's Prometheus text).
-  await page.goto(`${t.baseUrl}/explore/metrics`);
-  await page.getByTestId('metric-catalog').waitFor();
-  await page.getByTestId('metric-search').fill(t.metricName.slice(0, 10));
-  await page.getByRole('option', { name: new RegExp(t.metricName) }).first().click();
-  await urlHas(page, `metric=${t.metricName}`);
-  await page.getByTestId('metric-chart').locator('canvas').waitFor();
-  await shot(page, t.shotsDir, '12-metrics-chart');
-  await page.getByRole('tab', { name: 'Table' }).click();
-  await page.getByTestId('metric-table').waitFor();
-  expect(await page.locator('[data-testid="metric-table"] tbody tr').count()).toBeGreaterThan(0);
-  // Real history, not just one export: some series has many rate points and a rate above 0.
-  const cells = await page.locator('[data-testid="metric-table"] tbody tr').evaluateAll((trs) =>
-    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
-  );
-  expect(Math.max(...cells.map((c) => Number(c.at(-1)!.replace(/,/g, ''))))).toBeGreaterThan(10);
-  expect(cells.some((c) => /^[1-9]/.test(c[4]!))).toBe(true); // Avg column
-  await shot(page, t.shotsDir, '13-metrics-table');
+  await page.goto(`${t.baseUrl}/explore/metrics?q=${encodeURIComponent(`rate(${t.metricName}[5m])`)}`);
+  await page.getByTestId('wb-graph').locator('canvas').waitFor();
+  expect(Number(await page.getByTestId('wb-graph').getAttribute('data-series'))).toBeGreaterThan(0);
 
   // ---- Shell: time picker, palette, unknown page ----
   await page.getByTestId('time-picker').click();
