@@ -362,14 +362,16 @@ export class CardinalityGuard {
     };
     let points = 0;
     const texts = new Set<string>();
+    const byReason = new Map<CardinalityReason, number>();
     for (const r of rejected.values()) {
       points += r.points;
       texts.add(r.text);
       if (r.points > 0) {
         this.count(t, r.reason, r.metric, r.points);
-        this.opts.onReject?.(r.reason, r.points);
+        byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + r.points);
       }
     }
+    for (const [reason, n] of byReason) this.opts.onReject?.(reason, n);
     const shown = [...texts].slice(0, 3);
     const more = texts.size > shown.length ? `; and ${texts.size - shown.length} more` : '';
     const message =
