@@ -7,6 +7,8 @@ import type {
   LogHistogramResponse,
   LogSearchParams,
   LogsResponse,
+  MetricCardinalityParams,
+  MetricCardinalityResponse,
   MetricNamesResponse,
   MetricSamplesParams,
   MetricSamplesResponse,
@@ -171,6 +173,18 @@ export class SightlineClient {
   metricSamples(p: MetricSamplesParams, options?: RequestOptions): Promise<MetricSamplesResponse> {
     const query = buildQuery({ series: p.series.join(','), ...rangeParams(p) });
     return this.get(`/api/metrics/samples${query}`, options);
+  }
+
+  /**
+   * Series cardinality: top metrics by series, top labels by distinct values, top label pairs,
+   * hourly growth, the limits in force and the rejections since start.
+   */
+  metricCardinality(p: MetricCardinalityParams = {}, options?: RequestOptions): Promise<MetricCardinalityResponse> {
+    // Either end may be left to the server (default: the last 24 hours).
+    const start = p.start === undefined ? undefined : Math.floor(p.start);
+    const end = p.end === undefined ? undefined : Math.ceil(p.end);
+    const query = buildQuery({ start, end, limit: p.limit, metric: p.metric });
+    return this.get(`/api/metrics/cardinality${query}`, options);
   }
 
   /** Spans and logs of one trace in time order. */
