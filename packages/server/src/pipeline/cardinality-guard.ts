@@ -107,11 +107,27 @@ class TenantState {
   ) {}
 }
 
+/** Why one series was refused; the message text is built only for the few shown. */
 interface Rejection {
   reason: CardinalityReason;
   metric: string;
-  text: string;
+  /** The label whose values are full (cardinality_label_values), else ''. */
+  label: string;
+  /** The count the limit was reached at, and the limit. */
+  current: number;
+  limit: number;
   points: number;
+}
+
+function describeRejection(tenant: string, r: Rejection): string {
+  switch (r.reason) {
+    case 'cardinality_tenant':
+      return `tenant '${tenant}' has ${r.current} active series, its limit (maxSeriesPerTenant ${r.limit}); new series of metric '${r.metric}' are rejected`;
+    case 'cardinality_metric':
+      return `metric '${r.metric}' has ${r.current} active series, its limit (maxSeriesPerMetric ${r.limit})`;
+    case 'cardinality_label_values':
+      return `label '${r.label}' of metric '${r.metric}' has ${r.current} distinct values, its limit (maxLabelValuesPerLabel ${r.limit})`;
+  }
 }
 
 const NAME = '__name__';
@@ -257,21 +273,11 @@ export class CardinalityGuard {
   private check(t: TenantState, s: SeriesDef): Rejection | undefined {
     const maxTenant = t.limits.maxSeriesPerTenant;
     if (maxTenant !== null && t.series.size >= maxTenant) {
-      return {
-        reason: 'cardinality_tenant',
-        metric: s.name,
-        text: `tenant '${t.name}' has ${t.series.size} active series, its limit (maxSeriesPerTenant ${maxTenant}); new series of metric '${s.name}' are rejected`,
-        points: 0,
-      };
+      return { reason: 'cardinality_tenant', metric: s.name, label: '', current: t.series.size, limit: maxTenant, points: 0 };
     }
     const m = this.metric(t, s.name);
     if (m.maxSeries !== null && m.series >= m.maxSeries) {
-      return {
-        reason: 'cardinality_metric',
-        metric: s.name,
-        text: `metric '${s.name}' has ${m.series} active series, its limit (maxSeriesPerMetric ${m.maxSeries})`,
-        points: 0,
-      };
+      return { reason: 'cardinality_metric', metric: s.name, label: '', current: m.series, limit: m.maxSeries, points: 0 };
     }
     const maxValues = m.maxLabelValues;
     if (maxValues !== null) {
@@ -279,12 +285,7 @@ export class CardinalityGuard {
         if (k === NAME) continue;
         const values = m.labels.get(k);
         if (values === undefined || values.size < maxValues || values.has(s.labels[k]!)) continue;
-        return {
-          reason: 'cardinality_label_values',
-          metric: s.name,
-          text: `label '${k}' of metric '${s.name}' has ${values.size} distinct values, its limit (maxLabelValuesPerLabel ${maxValues})`,
-          points: 0,
-        };
+        return { reason: 'cardinality_label_values', metric: s.name, label: k, current: values.size, limit: maxValues, points: 0 };
       }
     }
     return undefined;
@@ -361,19 +362,21 @@ export class CardinalityGuard {
       exemplars: batch.exemplars.filter((e) => !rejected.has(e.fingerprint)),
     };
     let points = 0;
-    const texts = new Set<string>();
+    // Distinct causes (reason, metric, label); the first three are spelled out.
+    const causes = new Map<string, Rejection>();
     const byReason = new Map<CardinalityReason, number>();
     for (const r of rejected.values()) {
       points += r.points;
-      texts.add(r.text);
+      const cause = `${r.reason}\u0000${r.metric}\u0000${r.label}`;
+      if (!causes.has(cause)) causes.set(cause, r);
       if (r.points > 0) {
         this.count(t, r.reason, r.metric, r.points);
         byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + r.points);
       }
     }
     for (const [reason, n] of byReason) this.opts.onReject?.(reason, n);
-    const shown = [...texts].slice(0, 3);
-    const more = texts.size > shown.length ? `; and ${texts.size - shown.length} more` : '';
+    const shown = [...causes.values()].slice(0, 3).map((r) => describeRejection(t.name, r));
+    const more = causes.size > shown.length ? `; and ${causes.size - shown.length} more` : '';
     const message =
       `SL_ERR_CARDINALITY_LIMIT: ${points} data point(s) of ${rejected.size} new series rejected: ${shown.join('; ')}${more}. ` +
       'Series that are already active are still accepted; raise the limit under metrics.cardinality or drop the label that varies.';
