@@ -107,6 +107,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
       activeWindowMs: cardinalityWindowMs,
       clock,
       onReject: (reason, points) => metrics.rejected.inc({ signal: 'metrics', reason }, points),
+      onError: (err) => logger.error({ err: err.message }, 'cardinality guard failed; the batch passed unchecked'),
     });
     // Seeded before any listener opens, so a restart does not reset the counts.
     try {

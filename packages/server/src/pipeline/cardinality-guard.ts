@@ -46,6 +46,8 @@ export interface CardinalityGuardOptions {
   clock?: () => number;
   /** Counting hook (self-metrics): data points rejected, by reason. */
   onReject?: (reason: CardinalityReason, points: number) => void;
+  /** A bug in the guard: the batch passed unchecked (never lose data over a guard bug). */
+  onError?: (err: Error) => void;
 }
 
 export const CARDINALITY_DEFAULTS = {
@@ -182,6 +184,15 @@ export class CardinalityGuard {
    * data, so on an internal error the batch passes unchanged.
    */
   admit(batch: SampleBatch): AdmitResult {
+    try {
+      return this.admitOrThrow(batch);
+    } catch (err) {
+      this.opts.onError?.(err instanceof Error ? err : new Error(String(err)));
+      return { batch, rejectedPoints: 0, rejectedSeries: 0, message: '' };
+    }
+  }
+
+  private admitOrThrow(batch: SampleBatch): AdmitResult {
     const now = this.clock();
     if (now - this.lastSweepMs >= this.sweepIntervalMs) this.sweep(now);
     const t = this.tenant(batch.tenant);
@@ -204,7 +215,8 @@ export class CardinalityGuard {
 
   /** Series the guard counts as active now (tenant-wide, or of one metric). */
   activeSeries(tenant: string, metric?: string): number {
-    this.sweep(this.clock());
+    const now = this.clock();
+    if (now - this.lastSweepMs >= this.sweepIntervalMs) this.sweep(now);
     const t = this.tenants.get(tenant);
     if (!t) return 0;
     if (metric === undefined) return t.series.size;

@@ -169,6 +169,25 @@ describe('CardinalityGuard', () => {
   });
 });
 
+describe('CardinalityGuard failure', () => {
+  it('passes the batch unchecked and reports the error instead of throwing into ingest', () => {
+    const errors: Error[] = [];
+    let broken = false;
+    const guard = new CardinalityGuard({
+      limits: { maxSeriesPerTenant: 1, maxSeriesPerMetric: null, maxLabelValuesPerLabel: null },
+      clock: () => {
+        if (broken) throw new Error('clock broke');
+        return T0;
+      },
+      onError: (e) => errors.push(e),
+    });
+    broken = true;
+    const b = batch('m', 3);
+    expect(guard.admit(b)).toEqual({ batch: b, rejectedPoints: 0, rejectedSeries: 0, message: '' });
+    expect(errors.map((e) => e.message)).toEqual(['clock broke']);
+  });
+});
+
 describe('CardinalityGuardedWriter', () => {
   it('writes the admitted part, counts and logs rejections at most once per interval', async () => {
     const clock = { now: T0 };
