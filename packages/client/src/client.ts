@@ -1,5 +1,4 @@
 import { SightlineApiError } from './errors.js';
-import type { CardinalityParams, CardinalityResponse } from './cardinality.js';
 import type {
   CorrelateResponse,
   InfoResponse,
@@ -8,6 +7,8 @@ import type {
   LogHistogramResponse,
   LogSearchParams,
   LogsResponse,
+  MetricCardinalityParams,
+  MetricCardinalityResponse,
   MetricNamesResponse,
   MetricSamplesParams,
   MetricSamplesResponse,
@@ -174,9 +175,16 @@ export class SightlineClient {
     return this.get(`/api/metrics/samples${query}`, options);
   }
 
-  /** Series counts by metric, label and value, growth, limits and rejections (default: last 24h). */
-  cardinality(p: CardinalityParams = {}, options?: RequestOptions): Promise<CardinalityResponse> {
-    return this.get(`/api/metrics/cardinality${buildQuery({ start: p.start, end: p.end, limit: p.limit, metric: p.metric })}`, options);
+  /**
+   * Series cardinality: top metrics by series, top labels by distinct values, top label pairs,
+   * hourly growth, the limits in force and the rejections since start.
+   */
+  metricCardinality(p: MetricCardinalityParams = {}, options?: RequestOptions): Promise<MetricCardinalityResponse> {
+    // Either end may be left to the server (default: the last 24 hours).
+    const start = p.start === undefined ? undefined : Math.floor(p.start);
+    const end = p.end === undefined ? undefined : Math.ceil(p.end);
+    const query = buildQuery({ start, end, limit: p.limit, metric: p.metric });
+    return this.get(`/api/metrics/cardinality${query}`, options);
   }
 
   /** Spans and logs of one trace in time order. */

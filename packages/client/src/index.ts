@@ -2,7 +2,6 @@ export { SightlineClient, createSightlineClient, buildQuery } from './client.js'
 export type { SightlineClientOptions, RequestOptions } from './client.js';
 export { SightlineApiError, isApiError } from './errors.js';
 export { StatusCode } from './types.js';
-export type { CardinalityParams, CardinalityResponse } from './cardinality.js';
 export type {
   ApiErrorBody,
   Attributes,
@@ -16,6 +15,9 @@ export type {
   LogRecord,
   LogSearchParams,
   LogsResponse,
+  CardinalityLimits,
+  MetricCardinalityParams,
+  MetricCardinalityResponse,
   MetricName,
   MetricNamesResponse,
   MetricSamplesParams,

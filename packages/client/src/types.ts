@@ -183,6 +183,42 @@ export interface MetricSamplesResponse {
   series: SeriesSamples[];
 }
 
+/** Parameters of {@link SightlineClient.metricCardinality}; the server defaults to the last 24 h. */
+export interface MetricCardinalityParams {
+  start?: number;
+  end?: number;
+  /** Rows of each top list (server default 20). */
+  limit?: number;
+  /** Only this metric's series, labels and rejections. */
+  metric?: string;
+}
+
+/** `null`: no limit. */
+export interface CardinalityLimits {
+  maxSeriesPerTenant: number | null;
+  maxSeriesPerMetric: number | null;
+  maxLabelValuesPerLabel: number | null;
+}
+
+export interface MetricCardinalityResponse {
+  window: { startMs: number; endMs: number };
+  /** Distinct series with samples in the window (only `metric`'s when given). */
+  totalSeries: number;
+  /** Series the cardinality guard counts as active now (tenant-wide, or `metric`'s). */
+  activeSeries: number;
+  /** Descending by series, at most `limit`. */
+  topMetrics: Array<{ name: string; series: number }>;
+  /** Descending by distinct values. */
+  topLabels: Array<{ name: string; distinctValues: number; series: number }>;
+  /** Label pairs with the most series. */
+  topLabelValues: Array<{ name: string; value: string; series: number }>;
+  /** Hourly buckets over the window: series with samples in the hour, series first seen in the hour. */
+  growth: Array<{ timeMs: number; series: number; newSeries: number }>;
+  limits: CardinalityLimits;
+  /** Data points of new series rejected since the server started, by reason and metric. */
+  rejected: Array<{ reason: string; metric: string; count: number }>;
+}
+
 export type CorrelatedItem = ({ type: 'span' } & Span) | ({ type: 'log' } & LogRecord);
 
 export interface CorrelateResponse {

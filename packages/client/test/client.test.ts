@@ -32,11 +32,15 @@ describe('SightlineClient', () => {
     await client.metricSamples({ series: [1, 2], start: 1, end: 2 });
     await client.searchLogs({ start: 1, end: 2, severity: 'warn', cursor: 'abc', limit: 500 });
     await client.metricSeries({ match: 'http_requests_total', labels: { job: 'x' }, start: 1, end: 2 });
+    await client.metricCardinality();
+    await client.metricCardinality({ start: 1.5, end: 2.5, limit: 5, metric: 'a b' });
     expect(f.calls).toEqual([
       '/api/services/a%2Fb%20c/operations?start=1&end=2',
       '/api/metrics/samples?series=1%2C2&start=1&end=2',
       '/api/logs?severity=warn&start=1&end=2&limit=500&cursor=abc',
       '/api/metrics/series?match=http_requests_total&start=1&end=2&label.job=x',
+      '/api/metrics/cardinality',
+      '/api/metrics/cardinality?start=1&end=3&limit=5&metric=a+b',
     ]);
   });
 

@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   SL_ERR_INVALID_UTF8: 400,
   SL_ERR_NESTING_TOO_DEEP: 400,
   SL_ERR_BAD_ENCODING: 400,
+  /** New series over a cardinality limit (metrics.cardinality); active series keep being accepted. */
+  SL_ERR_CARDINALITY_LIMIT: 400,
   SL_ERR_NOT_FOUND: 404,
   SL_ERR_TRACE_NOT_FOUND: 404,
   SL_ERR_METHOD_NOT_ALLOWED: 405,

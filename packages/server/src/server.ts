@@ -23,6 +23,8 @@ import { ScrapeManager } from './ingest/scrape/index.js';
 import { createPromEngine, createStoreSeriesSource } from './query/promql/index.js';
 import { loadRuleFiles, RuleManager } from './rules/index.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
+import { CardinalityGuard } from './pipeline/cardinality-guard.js';
+import { CardinalityGuardedWriter } from './pipeline/cardinality-writer.js';
 
 export interface StartOptions {
   config: SightlineConfig;
@@ -47,6 +49,8 @@ export interface RunningSightline {
   /** Prometheus scraping (scrape_configs) and rule evaluation (rule_files). */
   readonly scrape: ScrapeManager;
   readonly rules: RuleManager;
+  /** Cardinality limits on metric series; undefined when metrics.cardinality.enabled is false. */
+  readonly cardinality: CardinalityGuard | undefined;
   close(): Promise<void>;
 }
 
@@ -92,10 +96,36 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
       metrics.committedRows.inc({ signal }, rows);
     },
   });
-  metrics.setSources({ queueRows: () => writer.stats().queueRows, diskBytes: async () => (await store.stats()).diskBytes });
+  const card = config.metrics.cardinality;
+  const cardinalityWindowMs = card.activeWindowMinutes * 60_000;
+  let guard: CardinalityGuard | undefined;
+  if (card.enabled) {
+    guard = new CardinalityGuard({
+      limits: { maxSeriesPerTenant: card.maxSeriesPerTenant, maxSeriesPerMetric: card.maxSeriesPerMetric, maxLabelValuesPerLabel: card.maxLabelValuesPerLabel },
+      metricOverrides: card.metricOverrides,
+      tenantOverrides: card.tenantOverrides,
+      activeWindowMs: cardinalityWindowMs,
+      clock,
+      onReject: (reason, points) => metrics.rejected.inc({ signal: 'metrics', reason }, points),
+      onError: (err) => logger.error({ err: err.message }, 'cardinality guard failed; the batch passed unchecked'),
+    });
+    // Seeded before any listener opens, so a restart does not reset the counts.
+    try {
+      const now = clock();
+      guard.seed(await store.activeSeries(now - cardinalityWindowMs, now));
+    } catch (err) {
+      await writer.close().catch(() => undefined);
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+  }
+  const activeSeries = guard ? () => guard.totalActiveSeries() : undefined;
+  metrics.setSources({ queueRows: () => writer.stats().queueRows, diskBytes: async () => (await store.stats()).diskBytes, activeSeries });
+  // Scrapes and recording rules cannot tell a client: their rejections are counted and logged.
+  const guardedWriter = (source: string) => (guard ? new CardinalityGuardedWriter(writer, guard, { source, clock, log: logger.child({ room: 'pipeline' }) }) : writer);
 
   let ready = false;
-  const service = new ExportService({ writer, metrics, log: logger });
+  const service = new ExportService({ writer, metrics, log: logger, guard });
   const otlpHttp = createOtlpHttpServer({
     host: config.host,
     port: config.otlp.httpPort,
@@ -128,7 +158,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     groups: ruleGroups,
     defaultIntervalMs: parsePromDuration(prom.evaluationInterval)!,
     engine,
-    writer,
+    writer: guardedWriter('rules'),
     tenant: 'default',
     scheduler,
     metrics,
@@ -137,14 +167,14 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
   const scrape = new ScrapeManager({
     jobs: config.scrape_configs,
     defaults: { scrapeIntervalMs: parsePromDuration(prom.scrapeInterval)!, scrapeTimeoutMs: parsePromDuration(prom.scrapeTimeout)! },
-    writer,
+    writer: guardedWriter('scrape'),
     tenant: 'default',
     scheduler,
     userAgent: `Sightline/${VERSION}`,
     metrics,
     log: logger.child({ room: 'scrape' }),
   });
-  const remoteWrite = new RemoteWriteService({ writer, metrics, maxDecompressedBytes: config.remoteWrite.maxDecompressedBytes, log: logger });
+  const remoteWrite = new RemoteWriteService({ writer, metrics, maxDecompressedBytes: config.remoteWrite.maxDecompressedBytes, log: logger, guard });
   let grpcServer: OtlpGrpcServer | undefined;
   let api: Awaited<ReturnType<typeof buildApi>> | undefined;
   const retention = new RetentionScheduler({
@@ -175,6 +205,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
         tenant: 'default',
         isReady: () => ready,
         info: () => ({ version: VERSION, otlp: otlpInfo }),
+        cardinality: { guard, activeWindowMs: cardinalityWindowMs },
       },
       logger: logger.child({ room: 'api' }),
       webRoot: opts.webRoot ?? defaultWebRoot(),
@@ -224,6 +255,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
       ports: { http: httpPort, otlpHttp: otlpHttpPort, otlpGrpc: grpcPort },
       scrape,
       rules,
+      cardinality: guard,
       close: () =>
         (closing ??= (async () => {
           ready = false;

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CardinalityResponse } from '@sightline/client';
+import type { MetricCardinalityResponse } from '@sightline/client';
 import { barWidth, limitUsage, usageLevel, workbenchHref } from '../src/lib/cardinality.js';
 
 // Same shape as GET /api/metrics/cardinality answers (see docs/ui.md).
-const fixture = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'cardinality.json'), 'utf8')) as CardinalityResponse;
+const fixture = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'cardinality.json'), 'utf8')) as MetricCardinalityResponse;
 
 describe('limitUsage', () => {
   it('compares each limit with what comes closest to it', () => {
@@ -16,7 +16,7 @@ describe('limitUsage', () => {
     ]);
   });
   it('copes with an empty window', () => {
-    const empty: CardinalityResponse = { ...fixture, totalSeries: 0, activeSeries: 0, topMetrics: [], topLabels: [], topLabelValues: [], growth: [], rejected: [] };
+    const empty: MetricCardinalityResponse = { ...fixture, totalSeries: 0, activeSeries: 0, topMetrics: [], topLabels: [], topLabelValues: [], growth: [], rejected: [] };
     const rows = limitUsage(empty);
     expect(rows.map((r) => [r.subject, r.used])).toEqual([
       ['active series', 0],

@@ -14,6 +14,7 @@ import { systemRoutes } from './system-routes.js';
 import { promApiRoutes, type PromApiOptions } from './compat/prom-api-routes.js';
 import { remoteWriteRoutes, type RemoteWriteRoutesOptions } from './remote-write-routes.js';
 import type { Logger } from 'pino';
+import type { CardinalityGuard } from '../pipeline/cardinality-guard.js';
 
 export interface ApiContext {
   store: Store;
@@ -25,6 +26,8 @@ export interface ApiContext {
   /** Readiness: false while starting or shutting down. */
   isReady: () => boolean;
   info: () => { version: string; otlp: { grpcEndpoint: string; httpEndpoint: string } };
+  /** The cardinality guard (absent when metrics.cardinality.enabled is false) and its active window. */
+  cardinality?: { guard: CardinalityGuard | undefined; activeWindowMs: number };
 }
 
 export interface BuildApiOptions {

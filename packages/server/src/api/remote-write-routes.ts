@@ -59,6 +59,11 @@ export const remoteWriteRoutes: FastifyPluginAsync<RemoteWriteRoutesOptions> = a
     opts.metrics.requestDuration.observe({ signal: 'metrics', transport: 'remote_write' }, Number(process.hrtime.bigint() - started) / 1e9);
     switch (outcome.status) {
       case 'ok':
+        if (outcome.rejected > 0) {
+          // Part of the request is stored; the rest was refused for good (a cardinality limit).
+          count(400);
+          return reply.status(400).send(errorBody(outcome.code ?? 'SL_ERR_BAD_REQUEST', outcome.message));
+        }
         count(204);
         return reply.status(204).send();
       case 'invalid':

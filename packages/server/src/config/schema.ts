@@ -6,6 +6,39 @@ import { PROMETHEUS_DEFAULTS, REMOTE_WRITE_DEFAULTS, prometheusSettingsSchema, r
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
+/** A limit: a positive integer, or null for none. */
+const limit = positiveInt.nullable();
+
+const CARDINALITY_CONFIG_DEFAULTS = {
+  enabled: true,
+  activeWindowMinutes: 60,
+  maxSeriesPerTenant: 1_000_000 as number | null,
+  maxSeriesPerMetric: 100_000 as number | null,
+  maxLabelValuesPerLabel: 10_000 as number | null,
+  metricOverrides: {} as Record<string, { maxSeriesPerMetric?: number | null; maxLabelValuesPerLabel?: number | null }>,
+  tenantOverrides: {} as Record<string, { maxSeriesPerTenant?: number | null; maxSeriesPerMetric?: number | null; maxLabelValuesPerLabel?: number | null }>,
+};
+
+const cardinalitySchema = z
+  .object({
+    /** false: no guard at all (no limits, no active-series tracking; the explorer counts from the store). */
+    enabled: z.boolean().default(true),
+    /** A series is active while it had a sample within this many minutes; limits count active series. */
+    activeWindowMinutes: positiveInt.default(60),
+    /** Active series of one tenant. null: no limit. */
+    maxSeriesPerTenant: limit.default(1_000_000),
+    /** Active series of one metric name (per tenant). null: no limit. */
+    maxSeriesPerMetric: limit.default(100_000),
+    /** Distinct values of one label among a metric's active series. null: no limit. */
+    maxLabelValuesPerLabel: limit.default(10_000),
+    /** Per metric name: maxSeriesPerMetric, maxLabelValuesPerLabel (win over tenant and global limits). */
+    metricOverrides: z.record(z.string().min(1), z.object({ maxSeriesPerMetric: limit.optional(), maxLabelValuesPerLabel: limit.optional() }).strict()).default({}),
+    /** Per tenant: any of the three limits (win over the global limits). */
+    tenantOverrides: z
+      .record(z.string().min(1), z.object({ maxSeriesPerTenant: limit.optional(), maxSeriesPerMetric: limit.optional(), maxLabelValuesPerLabel: limit.optional() }).strict())
+      .default({}),
+  })
+  .strict();
 
 export const configSchema = z
   .object({
@@ -63,6 +96,18 @@ export const configSchema = z
       })
       .strict()
       .default({ defaultRangeMinutes: 60, maxLimit: 10_000 }),
+    metrics: z
+      .object({
+        /**
+         * Cardinality limits on metric series, applied to every producer (OTLP, remote_write,
+         * scrapes, recording rules). On by default with limits no healthy single-node workload
+         * reaches: they stop a runaway label (a user id, a URL with ids) from filling the store
+         * and the series catalog, without ever refusing a series that is already active.
+         */
+        cardinality: cardinalitySchema.default(CARDINALITY_CONFIG_DEFAULTS),
+      })
+      .strict()
+      .default({ cardinality: CARDINALITY_CONFIG_DEFAULTS }),
     /** Prometheus remote_write receiver (POST /api/v1/write on the HTTP port). */
     remoteWrite: remoteWriteSchema.default(REMOTE_WRITE_DEFAULTS),
     /** Prometheus-wide defaults: scrape/evaluation intervals, PromQL limits, API version. */

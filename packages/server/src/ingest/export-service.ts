@@ -6,11 +6,13 @@ import type { WriteResult } from '../storage/store.js';
 import type { SelfMetrics, SignalName, Transport } from '../telemetry/self-metrics.js';
 import { DecodeError, decodeLogsRequest, decodeMetricsRequest, decodeTraceRequest } from './wire/index.js';
 import { DeltaToCumulative } from '../pipeline/delta-to-cumulative.js';
+import type { CardinalityGuard } from '../pipeline/cardinality-guard.js';
 
 export type WireFormat = 'protobuf' | 'json';
 
 export type ExportOutcome =
-  | { status: 'ok'; accepted: number; rejected: number; message: string }
+  /** `code`: the stable code of the rejections, when a whole class of items was refused (cardinality). */
+  | { status: 'ok'; accepted: number; rejected: number; message: string; code?: string }
   | { status: 'invalid'; code: string; message: string }
   | { status: 'retryable'; afterMs: number; message: string }
   | { status: 'failed'; message: string };
@@ -24,6 +26,8 @@ export interface ExportServiceOptions {
   metrics: SelfMetrics;
   /** Logs problems once per distinct reason; the telemetry path never throws (habit 3). */
   log?: { warn(obj: object, msg: string): void };
+  /** Cardinality limits on metric series; absent: no limits. */
+  guard?: CardinalityGuard;
 }
 
 const REASON_BY_CODE: Record<string, string> = {
@@ -66,16 +70,27 @@ export class ExportService {
       return { status: 'invalid', code: 'SL_ERR_PROTOBUF_MALFORMED', message: `could not decode request: ${(err as Error).message}` };
     }
     if (rejected > 0) m.rejected.inc({ signal, reason: 'invalid_id' }, rejected);
-    const message = rejected > 0 ? summariseReasons(reasons, rejected) : '';
+    let message = rejected > 0 ? summariseReasons(reasons, rejected) : '';
+    let code: string | undefined;
+    if (batch.kind === 'samples' && this.opts.guard) {
+      // The guard counts its rejections in self-metrics itself (every producer goes through it).
+      const admitted = this.opts.guard.admit(batch);
+      if (admitted.rejectedPoints > 0) {
+        batch = admitted.batch;
+        rejected += admitted.rejectedPoints;
+        message = message ? `${message}; ${admitted.message}` : admitted.message;
+        code = 'SL_ERR_CARDINALITY_LIMIT';
+      }
+    }
     if (batch.length === 0 && (batch.kind !== 'samples' || batch.expHistograms.length === 0)) {
-      return { status: 'ok', accepted: 0, rejected, message };
+      return { status: 'ok', accepted: 0, rejected, message, code };
     }
     const result = await this.opts.writer.write(batch);
     const items = batch.length + (batch.kind === 'samples' ? batch.expHistograms.length : 0);
     switch (result.status) {
       case 'ok':
         m.accepted.inc({ signal, transport }, items);
-        return { status: 'ok', accepted: items, rejected, message };
+        return { status: 'ok', accepted: items, rejected, message, code };
       case 'retryable':
         m.rejected.inc({ signal, reason: 'overloaded' }, items);
         return { status: 'retryable', afterMs: result.afterMs, message: `Sightline is overloaded (${result.reason}); retry after ${Math.ceil(result.afterMs / 1000)} s` };

@@ -9,6 +9,7 @@ import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { BatchWriter, ExportOutcome } from './export-service.js';
 import { DecodeError } from './wire/index.js';
 import { decodeRemoteWrite } from './wire/decode-remote-write.js';
+import type { CardinalityGuard } from '../pipeline/cardinality-guard.js';
 
 export interface RemoteWriteOptions {
   writer: BatchWriter;
@@ -16,6 +17,8 @@ export interface RemoteWriteOptions {
   /** Largest accepted body after snappy decompression. */
   maxDecompressedBytes: number;
   log?: { warn(obj: object, msg: string): void };
+  /** Cardinality limits on metric series; absent: no limits. */
+  guard?: CardinalityGuard;
 }
 
 export type RemoteWriteOutcome = ExportOutcome | { status: 'too_large'; message: string };
@@ -69,15 +72,30 @@ export class RemoteWriteService {
       this.warnOnce('decoder-bug', { err: String(err) }, 'remote_write decoder threw an unexpected error');
       return { status: 'invalid', code: 'SL_ERR_PROTOBUF_MALFORMED', message: `could not decode WriteRequest: ${(err as Error).message}` };
     }
-    const batch = decoded.batch;
+    let batch = decoded.batch;
+    // Like Mimir's per-series limits: the admitted samples of the request are stored, and the
+    // answer is 400 naming the limit (the caller maps `code`), so Prometheus does not retry
+    // samples that would be refused again.
+    let rejected = 0;
+    let message = '';
+    let code: string | undefined;
+    if (this.opts.guard) {
+      const admitted = this.opts.guard.admit(batch);
+      if (admitted.rejectedPoints > 0) {
+        batch = admitted.batch;
+        rejected = admitted.rejectedPoints;
+        message = admitted.message;
+        code = 'SL_ERR_CARDINALITY_LIMIT';
+      }
+    }
     const items = batch.length + batch.expHistograms.length;
     // Metadata-only and exemplar-only requests (Prometheus sends both separately) still go to the store.
-    if (items === 0 && batch.metadata.length === 0 && batch.exemplars.length === 0) return { status: 'ok', accepted: 0, rejected: 0, message: '' };
+    if (items === 0 && batch.metadata.length === 0 && batch.exemplars.length === 0) return { status: 'ok', accepted: 0, rejected, message, code };
     const result = await this.opts.writer.write(batch);
     switch (result.status) {
       case 'ok':
         m.accepted.inc({ signal: 'metrics', transport: 'remote_write' }, items);
-        return { status: 'ok', accepted: items, rejected: 0, message: '' };
+        return { status: 'ok', accepted: items, rejected, message, code };
       case 'retryable':
         m.rejected.inc({ signal: 'metrics', reason: 'overloaded' }, items);
         return { status: 'retryable', afterMs: result.afterMs, message: `Sightline is overloaded (${result.reason}); retry after ${Math.ceil(result.afterMs / 1000)} s` };

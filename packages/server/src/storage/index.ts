@@ -12,6 +12,9 @@ export type {
 } from './batches.js';
 export { rowCount } from './batches.js';
 export type {
+  ActiveSeriesRow,
+  CardinalityQuery,
+  CardinalityStats,
   ExemplarRow,
   ExpHistogramRow,
   LogHistogram,
@@ -37,6 +40,7 @@ export type {
   TraceSummary,
   WriteResult,
 } from './store.js';
+export { MAX_CARDINALITY_HOURS } from './store.js';
 export { createWriter, WRITER_DEFAULTS } from './writer.js';
 export type { Writer, WriterOptions, WriterStats } from './writer.js';
 export { createDuckDbStore } from './duckdb/duckdb-store.js';

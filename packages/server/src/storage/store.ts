@@ -259,6 +259,45 @@ export interface LogHistogram {
   buckets: Array<{ t: number; counts: SeverityCounts }>;
 }
 
+/** A series with samples in a range, for seeding the cardinality guard. */
+export interface ActiveSeriesRow {
+  tenant: string;
+  fingerprint: number;
+  name: string;
+  labels: Record<string, string>;
+  /** End of the last hour with samples (hour-granular activity index), capped at the range end. */
+  lastSeenMs: number;
+}
+
+/** Hourly growth buckets one cardinality answer may hold (~416 days). */
+export const MAX_CARDINALITY_HOURS = 10_000;
+
+export interface CardinalityQuery {
+  tenant: string;
+  /** Series with samples in [startMs, endMs] (hour-granular like findSeries). */
+  startMs: number;
+  endMs: number;
+  /** Only this metric's series. */
+  metric?: string;
+  /** Rows of each top list. */
+  limit: number;
+}
+
+export interface CardinalityStats {
+  totalSeries: number;
+  /** Descending by series. */
+  topMetrics: Array<{ name: string; series: number }>;
+  /** Descending by distinct values (`__name__` left out). */
+  topLabels: Array<{ name: string; distinctValues: number; series: number }>;
+  /** Label pairs with the most series. */
+  topLabelValues: Array<{ name: string; value: string; series: number }>;
+  /**
+   * One bucket per hour of the range, oldest first: series with samples in the hour, and
+   * series registered in the catalog (first seen by the store) in the hour.
+   */
+  growth: Array<{ timeMs: number; series: number; newSeries: number }>;
+}
+
 export interface RetentionPolicy {
   /** Keep days per signal; data in day partitions entirely older than now - days is dropped. */
   tracesDays: number;
@@ -319,6 +358,10 @@ export interface Store {
   readExemplars(q: SamplesQuery): Promise<ExemplarRow[]>;
   /** Exponential histogram points of the given series in the range, ordered by series then time. */
   readExpHistograms(q: SamplesQuery): Promise<ExpHistogramRow[]>;
+  /** Series of every tenant with samples in the range (hour-granular), for the cardinality guard. */
+  activeSeries(startMs: number, endMs: number): Promise<ActiveSeriesRow[]>;
+  /** Series counts by metric, label and hour over a range (the cardinality explorer). */
+  cardinality(q: CardinalityQuery): Promise<CardinalityStats>;
 
   /**
    * Drop expired data a day partition at a time; `nowMs` comes from the injected clock.

@@ -23,20 +23,29 @@ export interface SelfMetrics {
   readonly scrapes: Counter<'job' | 'result'>;
   readonly ruleEvaluations: Counter<'result'>;
   readonly ruleGroupDuration: Histogram;
+  readonly activeSeries: Gauge;
   /** Connects gauges that are read at scrape time to their sources. */
-  setSources(sources: { queueRows: () => number; diskBytes: () => Promise<number> }): void;
+  setSources(sources: MetricSources): void;
+}
+
+export interface MetricSources {
+  queueRows: () => number;
+  diskBytes: () => Promise<number>;
+  /** Active series the cardinality guard tracks, all tenants together (absent: guard off). */
+  activeSeries?: () => number;
 }
 
 /**
  * Rejection reasons are a closed set so the label stays bounded:
  * malformed, invalid_id, invalid_utf8, too_large, unsupported_media_type, overloaded,
- * storage_failed, invalid_json, bad_encoding.
+ * storage_failed, invalid_json, bad_encoding, and the cardinality limits cardinality_tenant,
+ * cardinality_metric, cardinality_label_values (data points of new series over a limit).
  */
 export function createSelfMetrics(opts: { defaultMetrics?: boolean } = {}): SelfMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) registerProcessMetrics(registry);
   const registers = [registry];
-  let sources: { queueRows: () => number; diskBytes: () => Promise<number> } | undefined;
+  let sources: MetricSources | undefined;
   return {
     setSources(s) {
       sources = s;
@@ -133,6 +142,14 @@ export function createSelfMetrics(opts: { defaultMetrics?: boolean } = {}): Self
       help: 'Rule evaluations, by result (ok, failed).',
       labelNames: ['result'],
       registers,
+    }),
+    activeSeries: new Gauge({
+      name: 'sightline_cardinality_active_series',
+      help: 'Metric series with a sample within the active window (metrics.cardinality.activeWindowMinutes), all tenants; what the cardinality limits count.',
+      registers,
+      collect() {
+        if (sources?.activeSeries) this.set(sources.activeSeries());
+      },
     }),
     ruleGroupDuration: new Histogram({
       name: 'sightline_rule_group_duration_seconds',

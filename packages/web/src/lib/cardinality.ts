@@ -1,7 +1,7 @@
-import type { CardinalityResponse } from '@sightline/client';
+import type { MetricCardinalityResponse } from '@sightline/client';
 
 export interface LimitUsage {
-  key: keyof CardinalityResponse['limits'];
+  key: keyof MetricCardinalityResponse['limits'];
   label: string;
   /** What counts against the limit, e.g. `active series` or the worst metric's name. */
   subject: string;
@@ -16,7 +16,7 @@ export interface LimitUsage {
  * limit, the biggest metric for the per-metric limit, the label with the most values for
  * the per-label limit.
  */
-export function limitUsage(c: CardinalityResponse): LimitUsage[] {
+export function limitUsage(c: MetricCardinalityResponse): LimitUsage[] {
   const topMetric = c.topMetrics[0];
   const topLabel = c.topLabels[0];
   const row = (key: LimitUsage['key'], label: string, subject: string, used: number): LimitUsage => {

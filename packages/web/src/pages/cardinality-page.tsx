@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { Link } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import type { CardinalityResponse } from '@sightline/client';
+import type { MetricCardinalityResponse } from '@sightline/client';
 import { api } from '../lib/api.js';
 import { useTimeRange } from '../app/time-range-context.js';
 import { useRangeLink, useUrlState } from '../app/url-state.js';
@@ -26,7 +26,7 @@ export function CardinalityPage() {
   const metric = params.get('metric') ?? '';
   const query = useQuery({
     queryKey: ['cardinality', range.start, range.end, metric],
-    queryFn: ({ signal }) => api.cardinality({ start: Math.floor(range.start), end: Math.ceil(range.end), limit: TOP_LIMIT, metric: metric || undefined }, { signal }),
+    queryFn: ({ signal }) => api.metricCardinality({ start: Math.floor(range.start), end: Math.ceil(range.end), limit: TOP_LIMIT, metric: metric || undefined }, { signal }),
     placeholderData: (p) => p,
   });
   const c = query.data;
@@ -72,7 +72,7 @@ export function CardinalityPage() {
   );
 }
 
-function CardinalityView({ c, metric, params, onFocus }: { c: CardinalityResponse; metric: string; params: URLSearchParams; onFocus: (metric: string) => void }) {
+function CardinalityView({ c, metric, params, onFocus }: { c: MetricCardinalityResponse; metric: string; params: URLSearchParams; onFocus: (metric: string) => void }) {
   const usage = useMemo(() => limitUsage(c), [c]);
   const growth = useMemo<ChartSeries[]>(
     () => [

@@ -13,6 +13,9 @@ import { DuckDBInstance, quotedString, type DuckDBConnection } from '@duckdb/nod
 import { SightlineError } from '../../errors.js';
 import type { LogBatch, SampleBatch, SpanBatch } from '../batches.js';
 import type {
+  ActiveSeriesRow,
+  CardinalityQuery,
+  CardinalityStats,
   ExemplarRow,
   ExpHistogramRow,
   LogHistogram,
@@ -40,6 +43,7 @@ import type {
 import { LogQueries } from './log-queries.js';
 import { LogWriter } from './log-writer.js';
 import { MetricQueries } from './metric-queries.js';
+import { CardinalityQueries } from './cardinality-queries.js';
 import { PartitionSet } from './partitions.js';
 import { ReaderPool } from './reader-pool.js';
 import { SampleWriter } from './sample-writer.js';
@@ -104,6 +108,7 @@ class DuckDbStore implements Store {
   private readonly traces: TraceQueries;
   private readonly logs: LogQueries;
   private readonly metrics: MetricQueries;
+  private readonly cardinalityQueries: CardinalityQueries;
 
   private constructor(
     private readonly dataDir: string,
@@ -127,6 +132,7 @@ class DuckDbStore implements Store {
     this.traces = new TraceQueries(parts.traces, pool, defaultRange);
     this.logs = new LogQueries(parts.logs, pool, defaultRange);
     this.metrics = new MetricQueries(parts.metrics, pool);
+    this.cardinalityQueries = new CardinalityQueries(parts.metrics, pool);
   }
 
   static async open(opts: DuckDbStoreOptions): Promise<DuckDbStore> {
@@ -280,6 +286,14 @@ class DuckDbStore implements Store {
 
   readExpHistograms(q: SamplesQuery): Promise<ExpHistogramRow[]> {
     return this.read(() => this.metrics.readExpHistograms(q));
+  }
+
+  activeSeries(startMs: number, endMs: number): Promise<ActiveSeriesRow[]> {
+    return this.read(() => this.cardinalityQueries.activeSeries(startMs, endMs));
+  }
+
+  cardinality(q: CardinalityQuery): Promise<CardinalityStats> {
+    return this.read(() => this.cardinalityQueries.cardinality(q));
   }
 
   // ---- retention ----
