@@ -21,7 +21,8 @@ describe('loadConfig', () => {
     expect(c.http.port).toBe(4000);
     expect(c.otlp).toEqual({ grpcPort: 4317, httpPort: 4318, maxBodyBytes: 16 * 1024 * 1024, maxInflightBytes: 256 * 1024 * 1024 });
     expect(c.writer.maxQueueRows).toBe(500_000);
-    expect(c.retention).toMatchObject({ tracesDays: 7, logsDays: 7, metricsDays: 30 });
+    expect(c.retention).toMatchObject({ tracesDays: 7, logsDays: 7, metricsDays: 15, metrics1mDays: 30, metrics5mDays: 90, metrics1hDays: 365 });
+    expect(c.metrics.rollups).toEqual({ enabled: true, intervalSeconds: 60, graceSeconds: 300 });
   });
 
   it('layers file < env < flags', () => {
