@@ -43,10 +43,15 @@ export function chooseTier(state: TierState, mintMs: number, hint: SelectHint): 
     if (holds(t) && tierFits(t, hint) && (!best || t.resolutionMs > best.resolutionMs)) best = t;
   }
   if (best || mintMs >= state.rawAvailableFromMs) return best;
-  // Raw samples of the window are gone: the tier that reaches back furthest, finest first.
+  // Raw samples of the window are gone: the finest tier that holds the window start, else the
+  // one that reaches back furthest.
+  for (const t of state.tiers) {
+    if (holds(t) && (!best || t.resolutionMs < best.resolutionMs)) best = t;
+  }
+  if (best) return best;
   for (const t of state.tiers) {
     if (t.builtUntilMs <= mintMs || t.availableFromMs >= state.rawAvailableFromMs) continue;
-    if (!best || t.availableFromMs < best.availableFromMs || (t.availableFromMs === best.availableFromMs && t.resolutionMs < best.resolutionMs)) best = t;
+    if (!best || t.availableFromMs < best.availableFromMs) best = t;
   }
   return best;
 }
