@@ -57,6 +57,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { SIGHTLINE_OTLP_GRPC_PORT: 'abc' } })).toThrow(/SIGHTLINE_OTLP_GRPC_PORT="abc": expected a number/);
   });
 
+  it('configures rollups and per-tier retention from file and env, keeping retention.metricsDays for raw samples', () => {
+    const file = yamlFile('retention:\n  metricsDays: 10\n  metrics1hDays: 730\nmetrics:\n  rollups:\n    graceSeconds: 30\n');
+    const c = loadConfig({ file, env: { SIGHTLINE_METRICS_ROLLUPS_ENABLED: 'false', SIGHTLINE_RETENTION_METRICS5M_DAYS: '120' } });
+    expect(c.retention).toMatchObject({ metricsDays: 10, metrics1mDays: 30, metrics5mDays: 120, metrics1hDays: 730 });
+    expect(c.metrics.rollups).toEqual({ enabled: false, intervalSeconds: 60, graceSeconds: 30 });
+    expect(() => loadConfig({ file: yamlFile('retention:\n  metrics5mDays: 0\n'), env: {} })).toThrow(/retention\.metrics5mDays/);
+    expect(() => loadConfig({ file: yamlFile('metrics:\n  rollups:\n    tiers: [1m]\n'), env: {} })).toThrow(/unknown config key 'metrics\.rollups\.tiers'/);
+  });
+
   it('reports a missing file', () => {
     expect(() => loadConfig({ file: '/nonexistent/sightline.yaml', env: {} })).toThrow(/cannot read config file/);
   });
