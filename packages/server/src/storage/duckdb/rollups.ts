@@ -119,94 +119,99 @@ export class Rollups {
     this.watermarks.set(tier, ms);
   }
 
+  /**
+   * One slice [from, to) of the source into the tier. Buckets are aggregated in SQL (DuckDB's
+   * hash aggregate, never through JavaScript); only raw buckets holding a NaN, which may be a
+   * staleness marker (a NaN payload SQL cannot tell apart), go through RollupAccumulator.
+   */
   private async buildSlice(t: TierSpec, set: PartitionSet, srcDay: number, from: number, to: number): Promise<{ rows: number; sourceRows: number }> {
     const src = await set.acquire(srcDay, false);
     if (!src) return { rows: 0, sourceRows: 0 };
-    const perTenant: Array<[string, RollupColumns]> = [];
-    let sourceRows = 0;
     try {
-      const tp = new Params();
-      const timeCol = t.source === 'raw' ? 't_ms' : 'bucket_ms';
-      const table = t.source === 'raw' ? 'samples' : 'rollups';
-      const tenants = (await this.conn.runAndReadAll(
-        `SELECT DISTINCT tenant FROM "${src.alias}".main.${table} WHERE ${timeCol} >= ${tp.bigint(from)} AND ${timeCol} < ${tp.bigint(to)} ORDER BY tenant`,
-        tp.values,
-        tp.types,
-      )).getRows() as [string][];
-      for (const [tenant] of tenants) {
-        const acc = new RollupAccumulator(t.resolutionMs);
-        sourceRows += await this.aggregate(t, src, tenant, from, to, acc);
-        acc.flush();
-        perTenant.push([tenant, acc.out]);
+      const special = t.source === 'raw' ? await this.nanBuckets(t, src, from, to) : [];
+      const sourceTable = `"${src.alias}".main.${t.source === 'raw' ? 'samples' : 'rollups'}`;
+      const cp = new Params();
+      const sourceRows = Number((await this.conn.runAndReadAll(
+        `SELECT count(*)::DOUBLE FROM ${sourceTable} WHERE ${t.source === 'raw' ? 't_ms' : 'bucket_ms'} >= ${cp.bigint(from)} AND ${t.source === 'raw' ? 't_ms' : 'bucket_ms'} < ${cp.bigint(to)}`,
+        cp.values,
+        cp.types,
+      )).getRows()[0]![0]);
+      const day = partitionOfDay(dayOfMs(from), t.partitionDays);
+      const part = (await this.tiers[t.name].acquire(day, true))!;
+      try {
+        let rows = 0;
+        await inTransaction(this.conn, async () => {
+          const p = new Params();
+          const target = `"${part.alias}".main.rollups`;
+          await this.conn.run(`DELETE FROM ${target} WHERE bucket_ms >= ${p.bigint(from)} AND bucket_ms < ${p.bigint(to)}`, p.values, p.types);
+          const q = new Params();
+          const sql = t.source === 'raw' ? rawAggregateSql(q, sourceTable, t.resolutionMs, from, to) : tierAggregateSql(q, sourceTable, t.resolutionMs, from, to);
+          rows += (await this.conn.run(`INSERT INTO ${target} ${sql}`, q.values, q.types)).rowsChanged;
+          if (special.some(([, c]) => c.fingerprint.length > 0)) {
+            await withAppender(this.conn, part.alias, ROLLUPS.name, async (ap) => {
+              for (const [tenant, c] of special) {
+                const n = c.fingerprint.length;
+                if (n === 0) continue;
+                rows += n;
+                const f64 = (a: number[]) => Float64Array.from(a);
+                await this.appender.append(
+                  ap,
+                  [tenant, doublesToInt64(c.fingerprint, n), doublesToInt64(c.bucketMs, n), f64(c.count), f64(c.sum), f64(c.min), f64(c.max), f64(c.last), doublesToInt64(c.lastMs, n), doublesToInt64(c.staleMs, n)],
+                  n,
+                  null,
+                );
+              }
+            });
+          }
+          const r = new Params();
+          await this.conn.run(
+            `INSERT INTO "${part.alias}".main.tier_series SELECT DISTINCT x.tenant, x.fingerprint FROM ${target} x
+             WHERE x.bucket_ms >= ${r.bigint(from)} AND x.bucket_ms < ${r.bigint(to)}
+               AND NOT EXISTS (SELECT 1 FROM "${part.alias}".main.tier_series s WHERE s.tenant = x.tenant AND s.fingerprint = x.fingerprint)`,
+            r.values,
+            r.types,
+          );
+        });
+        return { rows, sourceRows };
+      } finally {
+        this.tiers[t.name].release(part);
       }
     } finally {
       set.release(src);
     }
-    const day = partitionOfDay(dayOfMs(from), t.partitionDays);
-    const part = (await this.tiers[t.name].acquire(day, true))!;
-    let rows = 0;
-    try {
-      await inTransaction(this.conn, async () => {
-        const p = new Params();
-        await this.conn.run(`DELETE FROM "${part.alias}".main.rollups WHERE bucket_ms >= ${p.bigint(from)} AND bucket_ms < ${p.bigint(to)}`, p.values, p.types);
-        if (perTenant.some(([, c]) => c.fingerprint.length > 0)) {
-          await withAppender(this.conn, part.alias, ROLLUPS.name, async (ap) => {
-            for (const [tenant, c] of perTenant) {
-              const n = c.fingerprint.length;
-              if (n === 0) continue;
-              rows += n;
-              const f64 = (a: number[]) => Float64Array.from(a);
-              await this.appender.append(
-                ap,
-                [tenant, doublesToInt64(c.fingerprint, n), doublesToInt64(c.bucketMs, n), f64(c.count), f64(c.sum), f64(c.min), f64(c.max), f64(c.last), doublesToInt64(c.lastMs, n), doublesToInt64(c.staleMs, n)],
-                n,
-                null,
-              );
-            }
-          });
-          const q = new Params();
-          await this.conn.run(
-            `INSERT INTO "${part.alias}".main.tier_series SELECT DISTINCT r.tenant, r.fingerprint FROM "${part.alias}".main.rollups r
-             WHERE r.bucket_ms >= ${q.bigint(from)} AND r.bucket_ms < ${q.bigint(to)}
-               AND NOT EXISTS (SELECT 1 FROM "${part.alias}".main.tier_series s WHERE s.tenant = r.tenant AND s.fingerprint = r.fingerprint)`,
-            q.values,
-            q.types,
-          );
-        }
-      });
-    } finally {
-      this.tiers[t.name].release(part);
-    }
-    return { rows, sourceRows };
   }
 
-  /** Streams the source slice of one tenant (sorted by series, time) into the accumulator. */
-  private async aggregate(t: TierSpec, src: Partition, tenant: string, from: number, to: number, acc: RollupAccumulator): Promise<number> {
+  /** Raw buckets of the slice that hold a NaN, aggregated in JavaScript, per tenant. */
+  private async nanBuckets(t: TierSpec, src: Partition, from: number, to: number): Promise<Array<[string, RollupColumns]>> {
     const p = new Params();
-    const where = `tenant = ${p.varchar(tenant)}`;
-    const sql =
-      t.source === 'raw'
-        ? `SELECT fingerprint::DOUBLE, t_ms::DOUBLE, value FROM "${src.alias}".main.samples
-           WHERE ${where} AND t_ms >= ${p.bigint(from)} AND t_ms < ${p.bigint(to)} ORDER BY fingerprint, t_ms`
-        : `SELECT fingerprint::DOUBLE, bucket_ms::DOUBLE, count, sum, min, max, last, last_ms::DOUBLE, stale_ms::DOUBLE FROM "${src.alias}".main.rollups
-           WHERE ${where} AND bucket_ms >= ${p.bigint(from)} AND bucket_ms < ${p.bigint(to)} ORDER BY fingerprint, bucket_ms`;
+    const r = p.bigint(t.resolutionMs);
+    const [lo, hi] = [p.bigint(from), p.bigint(to)];
+    const range = (col: string) => `${col} >= ${lo} AND ${col} < ${hi}`;
+    const sql = `SELECT s.tenant, s.fingerprint::DOUBLE, s.t_ms::DOUBLE, s.value FROM "${src.alias}".main.samples s
+      SEMI JOIN (SELECT DISTINCT tenant, fingerprint, ${bucketSql('t_ms', r)} AS b FROM "${src.alias}".main.samples WHERE ${range('t_ms')} AND isnan(value)) n
+        ON s.tenant = n.tenant AND s.fingerprint = n.fingerprint AND ${bucketSql('s.t_ms', r)} = n.b
+      WHERE ${range('s.t_ms')}
+      ORDER BY s.tenant, s.fingerprint, s.t_ms`;
     const result = await this.conn.stream(sql, p.values, p.types);
-    let n = 0;
+    const out: Array<[string, RollupColumns]> = [];
+    let acc: RollupAccumulator | undefined;
+    let tenant: string | undefined;
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      const cols = chunk.getColumns() as number[][];
-      const len = chunk.rowCount;
-      n += len;
-      if (t.source === 'raw') {
-        const [fp, ts, vs] = cols as [number[], number[], number[]];
-        for (let i = 0; i < len; i++) acc.addSample(fp[i]!, ts[i]!, vs[i]!);
-      } else {
-        const [fp, b, c, s, mn, mx, l, lm, sm] = cols as [number[], number[], number[], number[], number[], number[], number[], number[], number[]];
-        for (let i = 0; i < len; i++) acc.addRow(fp[i]!, b[i]!, c[i]!, s[i]!, mn[i]!, mx[i]!, l[i]!, lm[i]!, sm[i]!);
+      const [tn, fp, ts, vs] = chunk.getColumns() as [string[], number[], number[], number[]];
+      for (let i = 0; i < chunk.rowCount; i++) {
+        if (tn[i] !== tenant) {
+          acc?.flush();
+          tenant = tn[i]!;
+          acc = new RollupAccumulator(t.resolutionMs);
+          out.push([tenant, acc.out]);
+        }
+        acc!.addSample(fp[i]!, ts[i]!, vs[i]!);
       }
     }
-    return n;
+    acc?.flush();
+    return out;
   }
 
   /**
@@ -227,4 +232,41 @@ export class Rollups {
     }
     return out;
   }
+}
+
+/** Start of the bucket of `col` (floor, also before 1970); `r` is a bound parameter. */
+function bucketSql(col: string, r: string): string {
+  return `(${col} - ((${col} % ${r}) + ${r}) % ${r})`;
+}
+
+/**
+ * Raw samples to rows: duplicated (series, time) pairs from retried writes count once; buckets
+ * with a NaN are left to the JavaScript path (nanBuckets).
+ */
+function rawAggregateSql(p: Params, source: string, resolutionMs: number, from: number, to: number): string {
+  const r = p.bigint(resolutionMs);
+  return `SELECT tenant, fingerprint, b, count(*)::DOUBLE, kahan_sum(value), min(value), max(value), arg_max(value, t_ms), max(t_ms), max(t_ms)
+    FROM (SELECT tenant, fingerprint, t_ms, ${bucketSql('t_ms', r)} AS b, first(value) AS value FROM ${source}
+          WHERE t_ms >= ${p.bigint(from)} AND t_ms < ${p.bigint(to)} GROUP BY tenant, fingerprint, t_ms)
+    GROUP BY tenant, fingerprint, b
+    HAVING count_if(isnan(value)) = 0`;
+}
+
+/** Finer rows to coarser rows, with the merge rules of RollupAccumulator.addRow. */
+function tierAggregateSql(p: Params, source: string, resolutionMs: number, from: number, to: number): string {
+  const r = p.bigint(resolutionMs);
+  return `SELECT tenant, fingerprint, b, c, s, mn, mx, l,
+      CASE WHEN c = 0 THEN st ELSE lm END,
+      CASE WHEN c = 0 THEN st WHEN st > lm THEN st ELSE lm END
+    FROM (
+      SELECT tenant, fingerprint, ${bucketSql('bucket_ms', r)} AS b,
+        sum(count) AS c,
+        coalesce(kahan_sum(sum) FILTER (WHERE count > 0), 'NaN'::DOUBLE) AS s,
+        coalesce(min(min) FILTER (WHERE count > 0 AND NOT isnan(min)), 'NaN'::DOUBLE) AS mn,
+        coalesce(max(max) FILTER (WHERE count > 0 AND NOT isnan(max)), 'NaN'::DOUBLE) AS mx,
+        coalesce(arg_max(last, last_ms) FILTER (WHERE count > 0), 'NaN'::DOUBLE) AS l,
+        max(last_ms) FILTER (WHERE count > 0) AS lm,
+        max(stale_ms) FILTER (WHERE count = 0 OR stale_ms > last_ms) AS st
+      FROM ${source} WHERE bucket_ms >= ${p.bigint(from)} AND bucket_ms < ${p.bigint(to)}
+      GROUP BY ALL)`;
 }
