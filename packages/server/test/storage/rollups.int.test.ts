@@ -209,6 +209,26 @@ describe('metric rollup tiers (DuckDB)', () => {
     await checkTier(store, points, '1h', T0 + 3 * DAY);
   });
 
+  it('stops a long build at close and finishes it after reopening', async () => {
+    const dir = await tempDir();
+    const { defs, points } = makeData();
+    const end = T0 + 3 * DAY + GRACE;
+    let store = await open(dir, end);
+    await writeAll(store, defs, points);
+    const building = store.buildRollups(end, GRACE);
+    // Let the first slice start, then close while the build is under way.
+    await new Promise((r) => setTimeout(r, 50));
+    await store.close();
+    const partial = await building;
+    const reached = partial.tiers.find((t) => t.tier === '1m')?.toMs;
+    expect(reached ?? T0).toBeLessThan(T0 + 3 * DAY);
+    store = await open(dir, end);
+    expect((await store.rollupStatus()).tiers[0]!.builtUntilMs).toBe(reached ?? -Infinity);
+    await store.buildRollups(end, GRACE);
+    await checkTier(store, points, '1m', T0 + 3 * DAY);
+    await checkTier(store, points, '1h', T0 + 3 * DAY);
+  });
+
   it('per-tier retention drops whole files, keeps raw until rolled up, and records horizons', async () => {
     const dir = await tempDir();
     const { defs, points } = makeData();

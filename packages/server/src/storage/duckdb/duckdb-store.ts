@@ -424,6 +424,8 @@ class DuckDbStore implements Store {
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       this.closed = true;
+      // A long build (first start with days of raw data) must not hold up shutdown.
+      this.rollups.stop();
       await Promise.all(Object.values(this.queues).map((q) => q.drain()));
       while (this.inflight > 0) await new Promise<void>((resolve) => (this.onQuiet = resolve));
       await this.pool.drain();

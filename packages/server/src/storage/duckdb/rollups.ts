@@ -26,6 +26,7 @@ export class Rollups {
   private readonly watermarks = new Map<string, number>();
   private readonly horizons = new Map<string, number>();
   private readonly appender = new ChunkAppender(ROLLUPS);
+  private stopping = false;
 
   constructor(
     /** A connection of its own: a build never waits for (or delays) sample commits. */
@@ -37,6 +38,11 @@ export class Rollups {
   async load(): Promise<void> {
     for (const [tier, ms] of (await this.conn.runAndReadAll(`SELECT tier, watermark_ms::DOUBLE FROM ${WATERMARKS}`)).getRows() as [string, number][]) this.watermarks.set(tier, ms);
     for (const [name, ms] of (await this.conn.runAndReadAll(`SELECT name, before_ms::DOUBLE FROM ${HORIZONS}`)).getRows() as [string, number][]) this.horizons.set(name, ms);
+  }
+
+  /** A build in progress stops after its current slice (its progress is saved). */
+  stop(): void {
+    this.stopping = true;
   }
 
   close(): void {
@@ -88,7 +94,7 @@ export class Rollups {
       let from = start;
       let rows = 0;
       let sourceRows = 0;
-      while (from < target) {
+      while (from < target && !this.stopping) {
         // The slice stays inside one build step, hence inside one source file and one tier file.
         let to = Math.min(target, bucketStart(from, t.stepMs) + t.stepMs);
         const srcPart = partitionOfDay(dayOfMs(from), partitionDays);
