@@ -177,8 +177,13 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
         clock,
         intervalMs: config.metrics.rollups.intervalSeconds * 1000,
         graceMs: config.metrics.rollups.graceSeconds * 1000,
-        onRun: (_result, error) => {
+        onRun: (result, error) => {
+          metrics.rollupRuns.inc({ result: error ? 'failed' : 'ok' });
           if (error) logger.warn({ err: error.message }, 'rollup build failed');
+          for (const t of result.tiers) {
+            metrics.rollupRows.inc({ tier: t.tier }, t.rows);
+            metrics.rollupBuiltUntil.set({ tier: t.tier }, t.toMs / 1000);
+          }
         },
       })
     : undefined;

@@ -115,6 +115,14 @@ describe('rollup tiers in PromQL', () => {
     expect(b.at(-1)![0]).toBe(end / 1000);
   });
 
+  it('reports rollup runs on /metrics', async () => {
+    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    expect(text).toContain('sightline_rollup_runs_total{result="ok"} 1');
+    // 2 series x (3 days + 5 built minutes) of 1m buckets.
+    expect(text).toContain(`sightline_rollup_rows_total{tier="1m"} ${2 * (3 * 1440 + 5)}`);
+    expect(text).toContain(`sightline_rollup_built_until_seconds{tier="1h"} ${(T0 + 3 * DAY) / 1000}`);
+  });
+
   it('refuses an unknown sightline_tier', async () => {
     const a = await range('temp', from, to, '1h', { sightline_tier: 'fast' });
     expect(a.status).toBe(400);
@@ -146,3 +154,25 @@ describe('rollup tiers in PromQL', () => {
     expect(inst.body.data.result[0].value[1]).toBe('240');
   });
 });
+
+describe('rollups disabled', () => {
+  it('builds no tiers, reads raw, and lets raw retention drop days without waiting for tiers', async () => {
+    const clock = T0 + 3 * DAY;
+    const off = await startTestServer({ retention: { metricsDays: 1 }, metrics: { rollups: { enabled: false } } }, () => clock);
+    try {
+      off.retention.stop();
+      expect(off.rollups).toBeUndefined();
+      const points = [];
+      for (let t = T0 + 7_000; t < T0 + 2 * DAY; t += 60_000) points.push({ series: gauge, timeMs: t, value: 1 });
+      expect(await off.store.writeSamples([sampleBatch('default', points)])).toMatchObject({ status: 'ok' });
+      const res = await fetch(`${off.httpUrl}/api/v1/query_range?query=${encodeURIComponent('sum_over_time(temp[1h])')}&start=${(T0 + DAY + 2 * HOUR) / 1000}&end=${(T0 + DAY + 5 * HOUR) / 1000}&step=3600`);
+      expect(res.headers.get('x-sightline-tiers')).toBe('raw');
+      const dropped = await off.retention.runOnce();
+      expect(dropped.find((r) => r.signal === 'metrics')!.droppedPartitions).toEqual(['2026-11-20', '2026-11-21']);
+      expect((await off.store.rollupStatus()).tiers.every((t) => t.builtUntilMs === -Infinity)).toBe(true);
+    } finally {
+      await off.stop();
+    }
+  });
+});
+
