@@ -4,7 +4,10 @@
 //   - range selectors: r * minPoints <= range (rate() needs two points per window), and for
 //     min/max/sum/count/avg_over_time the range is a multiple of r, so a window aligned to r
 //     covers whole buckets and the answer is exact;
-//   - functions that need every sample (quantile_over_time, stddev_over_time, ...) read raw.
+//   - functions that need every sample (quantile_over_time, stddev_over_time, ...) read raw;
+//   - min/max/sum/count/avg_over_time use a tier only when every window is aligned to r (the
+//     window start and the step are multiples of r), so the answer equals raw; an alert rule
+//     evaluated at an arbitrary time reads raw, not buckets that stick out of its window.
 // A tier is used when it is built past the window start and still holds it; the source reads
 // the tier up to its watermark and raw samples after it. Where raw samples of the window are
 // gone (raw retention), a tier is used whatever the rules say: an approximate answer beats none.
@@ -38,9 +41,10 @@ export function tierFits(t: TierInfo, hint: SelectHint): boolean {
 export function chooseTier(state: TierState, mintMs: number, hint: SelectHint): TierInfo | undefined {
   if (hint.forceRaw) return undefined;
   const holds = (t: TierInfo) => t.builtUntilMs > mintMs && t.availableFromMs <= mintMs;
+  const aligned = (t: TierInfo) => !EXACT.has(hint.aggregate) || (mod(mintMs, t.resolutionMs) === 0 && (hint.stepMs === undefined || hint.stepMs % t.resolutionMs === 0));
   let best: TierInfo | undefined;
   for (const t of state.tiers) {
-    if (holds(t) && tierFits(t, hint) && (!best || t.resolutionMs > best.resolutionMs)) best = t;
+    if (holds(t) && tierFits(t, hint) && aligned(t) && (!best || t.resolutionMs > best.resolutionMs)) best = t;
   }
   if (best || mintMs >= state.rawAvailableFromMs) return best;
   // Raw samples of the window are gone: the finest tier that holds the window start, else the
@@ -54,4 +58,8 @@ export function chooseTier(state: TierState, mintMs: number, hint: SelectHint): 
     if (!best || t.availableFromMs < best.availableFromMs) best = t;
   }
   return best;
+}
+
+function mod(a: number, b: number): number {
+  return ((a % b) + b) % b;
 }

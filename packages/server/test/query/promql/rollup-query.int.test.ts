@@ -19,7 +19,7 @@ const gauge = series('temp', { room: 'a' });
 interface Answer { status: number; tiers: string | null; body: any }
 
 async function query(path: string, params: Record<string, string | number>): Promise<Answer> {
-  const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+  const qs = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]));
   const res = await fetch(`${server.httpUrl}${path}?${qs}`);
   return { status: res.status, tiers: res.headers.get('x-sightline-tiers'), body: await res.json() };
 }
@@ -90,6 +90,11 @@ describe('rollup tiers in PromQL', () => {
     expect(fine.tiers).toBe('raw');
     expect(fine.body.data.stats.tiers).toEqual(['raw']);
     expect((await range('rate(req_total[1m])', from, from + HOUR, '15s')).tiers).toBe('raw');
+    // Like an alert rule at an arbitrary time: 1h buckets would stick out of the window.
+    const unaligned = await query('/api/v1/query', { query: 'avg_over_time(temp[1h])', time: (T0 + 5 * HOUR + 30_000) / 1000 });
+    expect(unaligned.tiers).toBe('raw');
+    const aligned = await query('/api/v1/query', { query: 'avg_over_time(temp[1h])', time: (T0 + 5 * HOUR) / 1000 });
+    expect(aligned.tiers).toBe('1h');
   });
 
   it('keeps rate() on counters close to the raw answer at step 1h', async () => {

@@ -39,6 +39,15 @@ describe('chooseTier', () => {
     expect(pick(state, NOW - 24 * H, hint)).toBe(want);
   });
 
+  it('uses exact aggregates only on windows aligned to the tier, and any window for last', () => {
+    // An alert rule at 10:30 over [1h]: buckets would stick out of the window, so raw.
+    expect(pick(state, NOW - 24 * H + 30 * M, over('avg', H, undefined))).toBe('5m');
+    expect(pick(state, NOW - 24 * H + 7 * M, over('avg', H, undefined))).toBe('1m');
+    expect(pick(state, NOW - 24 * H + 7_000, over('avg', H, undefined))).toBe('raw');
+    expect(pick(state, NOW - 24 * H, over('sum', 2 * H, 90 * M))).toBe('5m');
+    expect(pick(state, NOW - 24 * H + 7_000, over('last', 2 * H, H, 2))).toBe('1h');
+  });
+
   it('uses a tier only where it is built over the window start and still held', () => {
     expect(pick(built(NOW - 48 * H), NOW - 24 * H, over('sum', H, H))).toBe('raw');
     expect(pick(built(NOW, NOW - 12 * H), NOW - 24 * H, over('sum', H, H))).toBe('raw');
