@@ -268,7 +268,7 @@ export interface RetentionPolicy {
   /**
    * Keep days per metric rollup tier. When set (rollups enabled), a raw metrics day is kept
    * past metricsDays until the 1m tier is built over it, so retention never drops samples that
-   * were not rolled up yet.
+   * were not rolled up yet; at most as long as the 1m tier's own retention.
    */
   rollupDays?: Partial<Record<RollupTierName, number>>;
 }

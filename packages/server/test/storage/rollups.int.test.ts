@@ -229,6 +229,18 @@ describe('metric rollup tiers (DuckDB)', () => {
     await checkTier(store, points, '1h', T0 + 3 * DAY);
   });
 
+  it('keeps raw days that are not rolled up, but not past the 1m retention', async () => {
+    const dir = await tempDir();
+    const { defs, points } = makeData();
+    const now = T0 + 3 * DAY + 10 * MIN;
+    const store = await open(dir, now);
+    await writeAll(store, defs, points);
+    // No build ran (a build that keeps failing): day 1 is past the 1m tier's two days and goes,
+    // day 2 is past the raw retention of one day but waits for the tiers.
+    const res = await store.applyRetention({ tracesDays: 7, logsDays: 7, metricsDays: 1, rollupDays: { '1m': 2, '5m': 90, '1h': 365 } }, now);
+    expect(res.find((r) => r.signal === 'metrics')!.droppedPartitions).toEqual(['2026-11-20']);
+  });
+
   it('per-tier retention drops whole files, keeps raw until rolled up, and records horizons', async () => {
     const dir = await tempDir();
     const { defs, points } = makeData();
@@ -236,7 +248,7 @@ describe('metric rollup tiers (DuckDB)', () => {
     const store = await open(dir, now);
     await writeAll(store, defs, points);
     // Not rolled up yet: raw older than one day must stay.
-    const early = await store.applyRetention({ tracesDays: 7, logsDays: 7, metricsDays: 1, rollupDays: { '1m': 2, '5m': 90, '1h': 365 } }, now);
+    const early = await store.applyRetention({ tracesDays: 7, logsDays: 7, metricsDays: 1, rollupDays: { '1m': 5, '5m': 90, '1h': 365 } }, now);
     expect(early.find((r) => r.signal === 'metrics')!.droppedPartitions).toEqual([]);
     await store.buildRollups(now, GRACE);
     const res = await store.applyRetention({ tracesDays: 7, logsDays: 7, metricsDays: 1, rollupDays: { '1m': 2, '5m': 90, '1h': 365 } }, now);

@@ -336,8 +336,11 @@ class DuckDbStore implements Store {
         }
         const cutoffMs = nowMs - keepDays * DAY_MS;
         const set = this.parts[signal];
-        // With rollups on, a raw day waits until the 1m tier is built over it.
-        const rolledUntil = signal === 'metrics' && policy.rollupDays ? (this.rollups.watermark('1m') ?? -Infinity) : Infinity;
+        // With rollups on, a raw day waits until the 1m tier is built over it, but not past the
+        // 1m tier's own retention: a build that keeps failing must not fill the disk.
+        const rolledUntil = signal === 'metrics' && policy.rollupDays
+          ? Math.max(this.rollups.watermark('1m') ?? -Infinity, nowMs - (policy.rollupDays['1m'] ?? keepDays) * DAY_MS)
+          : Infinity;
         const expired = set.days().filter((day) => (day + 1) * DAY_MS <= cutoffMs && (day + 1) * DAY_MS <= rolledUntil);
         for (const day of expired) await set.drop(day);
         let tierDrops: string[] = [];
