@@ -16,6 +16,7 @@ import { createOtlpHttpServer } from './ingest/otlp-http.js';
 import { InflightBudget } from './ingest/inflight-budget.js';
 import { startOtlpGrpcServer, type OtlpGrpcServer } from './ingest/otlp-grpc.js';
 import { RetentionScheduler } from './storage/retention-scheduler.js';
+import { RollupScheduler } from './storage/rollup-scheduler.js';
 import { VERSION } from './version.js';
 import { parsePromDuration } from './config/prom-duration.js';
 import { RemoteWriteService } from './ingest/remote-write.js';
@@ -51,6 +52,10 @@ export interface RunningSightline {
   readonly rules: RuleManager;
   /** Cardinality limits on metric series; undefined when metrics.cardinality.enabled is false. */
   readonly cardinality: CardinalityGuard | undefined;
+  /** Background jobs, exposed so tests drive them with an injected clock. */
+  readonly retention: RetentionScheduler;
+  /** Absent when metrics.rollups.enabled is false. */
+  readonly rollups: RollupScheduler | undefined;
   close(): Promise<void>;
 }
 
@@ -180,7 +185,14 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
   const retention = new RetentionScheduler({
     store,
     clock,
-    policy: { tracesDays: config.retention.tracesDays, logsDays: config.retention.logsDays, metricsDays: config.retention.metricsDays },
+    policy: {
+      tracesDays: config.retention.tracesDays,
+      logsDays: config.retention.logsDays,
+      metricsDays: config.retention.metricsDays,
+      rollupDays: config.metrics.rollups.enabled
+        ? { '1m': config.retention.metrics1mDays, '5m': config.retention.metrics5mDays, '1h': config.retention.metrics1hDays }
+        : undefined,
+    },
     intervalMs: config.retention.intervalMinutes * 60_000,
     onRun: (result, error) => {
       metrics.retentionRuns.inc({ result: error ? 'failed' : 'ok' });
@@ -188,6 +200,23 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
       for (const r of result) if (r.droppedPartitions.length) metrics.retentionDroppedPartitions.inc({ signal: r.signal }, r.droppedPartitions.length);
     },
   });
+
+  const rollups = config.metrics.rollups.enabled
+    ? new RollupScheduler({
+        store,
+        clock,
+        intervalMs: config.metrics.rollups.intervalSeconds * 1000,
+        graceMs: config.metrics.rollups.graceSeconds * 1000,
+        onRun: (result, error) => {
+          metrics.rollupRuns.inc({ result: error ? 'failed' : 'ok' });
+          if (error) logger.warn({ err: error.message }, 'rollup build failed');
+          for (const t of result.tiers) {
+            metrics.rollupRows.inc({ tier: t.tier }, t.rows);
+            metrics.rollupBuiltUntil.set({ tier: t.tier }, t.toMs / 1000);
+          }
+        },
+      })
+    : undefined;
 
   try {
     const otlpHttpPort = await listen(otlpHttp, config.host, config.otlp.httpPort);
@@ -239,6 +268,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     await api.listen({ host: config.host, port: config.http.port });
     const httpPort = (api.server.address() as AddressInfo).port;
     retention.start();
+    rollups?.start();
     scrape.start();
     rules.start();
     ready = true;
@@ -256,6 +286,8 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
       scrape,
       rules,
       cardinality: guard,
+      retention,
+      rollups,
       close: () =>
         (closing ??= (async () => {
           ready = false;
@@ -266,6 +298,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
           // while the writer still takes them.
           await Promise.all([scrape.stop(), rules.stop()]);
           retention.stop();
+          rollups?.stop();
           await writer.close();
           await api!.close();
           await store.close();
@@ -276,6 +309,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     await grpcServer?.close();
     await api?.close();
     retention.stop();
+    rollups?.stop();
     await Promise.all([scrape.stop(), rules.stop()]).catch(() => undefined);
     await writer.close().catch(() => undefined);
     await store.close().catch(() => undefined);

@@ -81,12 +81,17 @@ export const configSchema = z
       .object({
         tracesDays: positiveInt.default(7),
         logsDays: positiveInt.default(7),
-        metricsDays: positiveInt.default(30),
+        /** Raw metric samples. Longer ranges are answered from the rollup tiers below. */
+        metricsDays: positiveInt.default(15),
+        /** Rollup tiers (when metrics.rollups.enabled): 1-minute, 5-minute and 1-hour buckets. */
+        metrics1mDays: positiveInt.default(30),
+        metrics5mDays: positiveInt.default(90),
+        metrics1hDays: positiveInt.default(365),
         /** How often the retention job runs. */
         intervalMinutes: positiveInt.default(60),
       })
       .strict()
-      .default({ tracesDays: 7, logsDays: 7, metricsDays: 30, intervalMinutes: 60 }),
+      .default({ tracesDays: 7, logsDays: 7, metricsDays: 15, metrics1mDays: 30, metrics5mDays: 90, metrics1hDays: 365, intervalMinutes: 60 }),
     query: z
       .object({
         /** Default look-back for queries without start/end. */
@@ -105,9 +110,20 @@ export const configSchema = z
          * and the series catalog, without ever refusing a series that is already active.
          */
         cardinality: cardinalitySchema.default(CARDINALITY_CONFIG_DEFAULTS),
+        rollups: z
+          .object({
+            /** Build 1m/5m/1h rollup tiers in the background; PromQL reads them for coarse steps. */
+            enabled: z.boolean().default(true),
+            /** How often the rollup job looks for closed buckets. */
+            intervalSeconds: positiveInt.default(60),
+            /** A bucket is rolled up once its end is this far in the past (late samples after that miss the tiers). */
+            graceSeconds: z.number().int().min(0).default(300),
+          })
+          .strict()
+          .default({ enabled: true, intervalSeconds: 60, graceSeconds: 300 }),
       })
       .strict()
-      .default({ cardinality: CARDINALITY_CONFIG_DEFAULTS }),
+      .default({ cardinality: CARDINALITY_CONFIG_DEFAULTS, rollups: { enabled: true, intervalSeconds: 60, graceSeconds: 300 } }),
     /** Prometheus remote_write receiver (POST /api/v1/write on the HTTP port). */
     remoteWrite: remoteWriteSchema.default(REMOTE_WRITE_DEFAULTS),
     /** Prometheus-wide defaults: scrape/evaluation intervals, PromQL limits, API version. */

@@ -24,6 +24,13 @@ export type {
   MetricNameInfo,
   RetentionPolicy,
   RetentionResult,
+  RollupAggregate,
+  RollupBuildResult,
+  RollupSelectQuery,
+  RollupSeries,
+  RollupStatus,
+  RollupTierName,
+  RollupTierStatus,
   SamplesQuery,
   SeriesInfo,
   SeriesQuery,
@@ -47,3 +54,7 @@ export { createDuckDbStore } from './duckdb/duckdb-store.js';
 export type { DuckDbStoreOptions } from './duckdb/duckdb-store.js';
 export { RetentionScheduler } from './retention-scheduler.js';
 export type { RetentionSchedulerOptions } from './retention-scheduler.js';
+export { RollupScheduler } from './rollup-scheduler.js';
+export type { RollupSchedulerOptions } from './rollup-scheduler.js';
+export { TIERS, bucketStart, closedUntil } from './rollup-tiers.js';
+export type { TierName, TierSpec } from './rollup-tiers.js';

@@ -302,7 +302,58 @@ export interface RetentionPolicy {
   /** Keep days per signal; data in day partitions entirely older than now - days is dropped. */
   tracesDays: number;
   logsDays: number;
+  /** Raw metric samples. */
   metricsDays: number;
+  /**
+   * Keep days per metric rollup tier. When set (rollups enabled), a raw metrics day is kept
+   * past metricsDays until the 1m tier is built over it, so retention never drops samples that
+   * were not rolled up yet; at most as long as the 1m tier's own retention.
+   */
+  rollupDays?: Partial<Record<RollupTierName, number>>;
+}
+
+export type RollupTierName = '1m' | '5m' | '1h';
+
+/** What a rollup read returns per bucket; `avg` gives sums in `values` and counts in `counts`. */
+export type RollupAggregate = 'last' | 'min' | 'max' | 'sum' | 'count' | 'avg';
+
+export interface RollupTierStatus {
+  name: RollupTierName;
+  resolutionMs: number;
+  /** Every bucket starting before this is built (-Infinity: nothing built yet). */
+  builtUntilMs: number;
+  /** Retention removed the tier's data before this (-Infinity: nothing removed). */
+  availableFromMs: number;
+}
+
+export interface RollupStatus {
+  /** Retention removed raw samples before this (-Infinity: nothing removed). */
+  rawAvailableFromMs: number;
+  tiers: RollupTierStatus[];
+}
+
+export interface RollupSelectQuery extends SeriesSelectQuery {
+  tier: RollupTierName;
+  aggregate: RollupAggregate;
+}
+
+/**
+ * One point per bucket at the time of the bucket's last sample, valued by the aggregate, plus a
+ * staleness marker where the series was marked stale after its last sample.
+ */
+export interface RollupSeries {
+  fingerprint: number;
+  labels: Record<string, string>;
+  // Typed arrays: V8 may replace a NaN's payload when it is stored in a plain number array,
+  // and the staleness marker is a NaN payload.
+  timestampsMs: Float64Array;
+  values: Float64Array;
+  /** Sample counts per point (aggregate `avg` only; `values` then hold sums). */
+  counts?: Float64Array;
+}
+
+export interface RollupBuildResult {
+  tiers: Array<{ tier: RollupTierName; fromMs: number; toMs: number; rows: number; sourceRows: number }>;
 }
 
 export interface RetentionResult {
@@ -362,6 +413,16 @@ export interface Store {
   activeSeries(startMs: number, endMs: number): Promise<ActiveSeriesRow[]>;
   /** Series counts by metric, label and hour over a range (the cardinality explorer). */
   cardinality(q: CardinalityQuery): Promise<CardinalityStats>;
+
+  /** Built ranges and retention horizons of the rollup tiers (cheap: kept in memory). */
+  rollupStatus(): Promise<RollupStatus>;
+  /** Like selectSeries, from a rollup tier; samples in [startMs, endMs] by their point time. */
+  selectRollup(q: RollupSelectQuery): Promise<RollupSeries[]>;
+  /**
+   * Builds every tier over the buckets closed at nowMs - graceMs, from where the last build
+   * stopped. Idempotent; progress is durable, so a restart resumes without gaps or repeats.
+   */
+  buildRollups(nowMs: number, graceMs: number): Promise<RollupBuildResult>;
 
   /**
    * Drop expired data a day partition at a time; `nowMs` comes from the injected clock.

@@ -19,6 +19,9 @@ export interface SelfMetrics {
   readonly bytesWritten: Gauge;
   readonly retentionRuns: Counter<'result'>;
   readonly retentionDroppedPartitions: Counter<'signal'>;
+  readonly rollupRuns: Counter<'result'>;
+  readonly rollupRows: Counter<'tier'>;
+  readonly rollupBuiltUntil: Gauge<'tier'>;
   readonly queryDuration: Histogram<'endpoint'>;
   readonly scrapes: Counter<'job' | 'result'>;
   readonly ruleEvaluations: Counter<'result'>;
@@ -121,6 +124,24 @@ export function createSelfMetrics(opts: { defaultMetrics?: boolean } = {}): Self
       name: 'sightline_retention_dropped_partitions_total',
       help: 'Day partitions dropped by retention, by signal.',
       labelNames: ['signal'],
+      registers,
+    }),
+    rollupRuns: new Counter({
+      name: 'sightline_rollup_runs_total',
+      help: 'Metric rollup build runs, by result (ok or failed).',
+      labelNames: ['result'],
+      registers,
+    }),
+    rollupRows: new Counter({
+      name: 'sightline_rollup_rows_total',
+      help: 'Rows written to the metric rollup tiers, by tier (1m, 5m, 1h).',
+      labelNames: ['tier'],
+      registers,
+    }),
+    rollupBuiltUntil: new Gauge({
+      name: 'sightline_rollup_built_until_seconds',
+      help: 'End of the last built bucket of each rollup tier (Unix seconds); now minus this is the lag.',
+      labelNames: ['tier'],
       registers,
     }),
     queryDuration: new Histogram({

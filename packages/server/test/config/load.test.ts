@@ -21,7 +21,8 @@ describe('loadConfig', () => {
     expect(c.http.port).toBe(4000);
     expect(c.otlp).toEqual({ grpcPort: 4317, httpPort: 4318, maxBodyBytes: 16 * 1024 * 1024, maxInflightBytes: 256 * 1024 * 1024 });
     expect(c.writer.maxQueueRows).toBe(500_000);
-    expect(c.retention).toMatchObject({ tracesDays: 7, logsDays: 7, metricsDays: 30 });
+    expect(c.retention).toMatchObject({ tracesDays: 7, logsDays: 7, metricsDays: 15, metrics1mDays: 30, metrics5mDays: 90, metrics1hDays: 365 });
+    expect(c.metrics.rollups).toEqual({ enabled: true, intervalSeconds: 60, graceSeconds: 300 });
   });
 
   it('layers file < env < flags', () => {
@@ -54,6 +55,15 @@ describe('loadConfig', () => {
 
   it('rejects a non-numeric env value with the variable name', () => {
     expect(() => loadConfig({ env: { SIGHTLINE_OTLP_GRPC_PORT: 'abc' } })).toThrow(/SIGHTLINE_OTLP_GRPC_PORT="abc": expected a number/);
+  });
+
+  it('configures rollups and per-tier retention from file and env, keeping retention.metricsDays for raw samples', () => {
+    const file = yamlFile('retention:\n  metricsDays: 10\n  metrics1hDays: 730\nmetrics:\n  rollups:\n    graceSeconds: 30\n');
+    const c = loadConfig({ file, env: { SIGHTLINE_METRICS_ROLLUPS_ENABLED: 'false', SIGHTLINE_RETENTION_METRICS5M_DAYS: '120' } });
+    expect(c.retention).toMatchObject({ metricsDays: 10, metrics1mDays: 30, metrics5mDays: 120, metrics1hDays: 730 });
+    expect(c.metrics.rollups).toEqual({ enabled: false, intervalSeconds: 60, graceSeconds: 30 });
+    expect(() => loadConfig({ file: yamlFile('retention:\n  metrics5mDays: 0\n'), env: {} })).toThrow(/retention\.metrics5mDays/);
+    expect(() => loadConfig({ file: yamlFile('metrics:\n  rollups:\n    tiers: [1m]\n'), env: {} })).toThrow(/unknown config key 'metrics\.rollups\.tiers'/);
   });
 
   it('reports a missing file', () => {

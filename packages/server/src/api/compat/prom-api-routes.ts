@@ -1,7 +1,7 @@
 // The Prometheus HTTP API (/api/v1/*) so Grafana's Prometheus data source, promtool-style
 // scripts and other Prometheus clients work against Sightline unchanged. Envelopes, error
 // types, HTTP codes and parameter parsing follow Prometheus' web/api/v1.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { SightlineError } from '../../errors.js';
 import { formatPromFloat, parsePromQL, PromQLError, type PromResult } from '../../query/promql/index.js';
 import type { Store } from '../../storage/store.js';
@@ -28,7 +28,7 @@ export interface PromApiOptions {
   clock: () => number;
   engine: PromEngine;
   /** An engine with per-request limits (`timeout`, `lookback_delta` parameters). */
-  engineWith: (opts: { timeoutMs?: number; lookbackDeltaMs?: number }) => PromEngine;
+  engineWith: (opts: { timeoutMs?: number; lookbackDeltaMs?: number; tier?: 'auto' | 'raw' }) => PromEngine;
   defaultTimeoutMs: number;
   maxPointsPerSeries: number;
   /** Range of /series, /labels, /metadata without start/end (Prometheus: all data; here: the metric retention). */
@@ -91,21 +91,28 @@ export const promApiRoutes: FastifyPluginAsync<PromApiOptions> = async (app, o) 
   const engineFor = (p: Params): PromEngine => {
     const timeoutRaw = param(p, 'timeout');
     const lookbackRaw = param(p, 'lookback_delta');
-    if (timeoutRaw === '' && lookbackRaw === '') return o.engine;
+    // Sightline's own parameter: `sightline_tier=raw` reads raw samples, never a rollup tier.
+    const tierRaw = param(p, 'sightline_tier');
+    if (tierRaw !== '' && tierRaw !== 'raw' && tierRaw !== 'auto') throw new PromApiError('bad_data', `invalid parameter "sightline_tier": ${JSON.stringify(tierRaw)} is not one of "auto", "raw"`);
+    const tier = tierRaw === 'raw' ? 'raw' : undefined;
+    if (timeoutRaw === '' && lookbackRaw === '' && !tier) return o.engine;
     const timeoutMs = timeoutRaw === '' ? undefined : Math.min(parseDurationParam(timeoutRaw, 'timeout'), o.defaultTimeoutMs);
     const lookbackDeltaMs = lookbackRaw === '' ? undefined : parseDurationParam(lookbackRaw, 'lookback_delta');
     if (lookbackDeltaMs !== undefined && lookbackDeltaMs < 0) throw new PromApiError('bad_data', 'invalid parameter "lookback_delta": lookback delta cannot be negative');
-    return o.engineWith({ timeoutMs, lookbackDeltaMs });
+    return o.engineWith({ timeoutMs, lookbackDeltaMs, tier });
   };
 
-  const shape = (r: PromResult & { stats?: object }, p: Params) => {
-    // Stats only when asked for, as in Prometheus.
+  const shape = (r: PromResult & { stats?: object }, p: Params, reply: FastifyReply) => {
+    // Stats only when asked for, as in Prometheus. Where the samples came from (raw, rollup
+    // tiers) is in the stats and, always, in a header no Prometheus client minds.
+    const tiers = (r.stats as { tiers?: string[] } | undefined)?.tiers;
+    if (tiers) reply.header('x-sightline-tiers', tiers.join(','));
     const data: Record<string, unknown> = { resultType: r.resultType, result: r.result };
     if (param(p, 'stats') !== '' && r.stats) data.stats = r.stats;
     return data;
   };
 
-  const instant = async (req: FastifyRequest) => {
+  const instant = async (req: FastifyRequest, reply: FastifyReply) => {
     const done = o.timer('prom_query');
     try {
       const p = merged(req);
@@ -113,13 +120,13 @@ export const promApiRoutes: FastifyPluginAsync<PromApiOptions> = async (app, o) 
       const timeMs = optionalTime(p, 'time', o.clock());
       checkQuery(query);
       const result = await engineFor(p).instant(o.tenant, query, timeMs);
-      return success(shape(result, p));
+      return success(shape(result, p, reply));
     } finally {
       done();
     }
   };
 
-  const range = async (req: FastifyRequest) => {
+  const range = async (req: FastifyRequest, reply: FastifyReply) => {
     const done = o.timer('prom_query_range');
     try {
       const p = merged(req);
@@ -135,7 +142,7 @@ export const promApiRoutes: FastifyPluginAsync<PromApiOptions> = async (app, o) 
       const query = param(p, 'query');
       checkQuery(query);
       const result = await engineFor(p).range(o.tenant, query, startMs, endMs, stepMs);
-      return success(shape(result, p));
+      return success(shape(result, p, reply));
     } finally {
       done();
     }

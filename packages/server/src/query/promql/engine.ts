@@ -37,6 +37,8 @@ export interface PromEngineOptions {
    * interval. Default 60000.
    */
   noStepSubqueryIntervalMs?: number;
+  /** 'raw' makes every selector read raw samples, never a rollup tier. Default 'auto'. */
+  tier?: 'auto' | 'raw';
 }
 
 export type PromValue = [number, string];
@@ -47,13 +49,45 @@ export type PromResult =
   | { resultType: 'scalar'; result: PromValue }
   | { resultType: 'string'; result: PromValue };
 
+/**
+ * What a selector's consumer needs, so a source may answer from a rollup tier (one point per
+ * bucket at the bucket's last sample, valued by `aggregate`). 'raw' asks for raw samples
+ * unless the raw data of the window is gone.
+ */
+export interface SelectHint {
+  /** Step of the evaluation that reads the selector; absent for instant queries. */
+  stepMs?: number;
+  /** Range of a range selector; absent for instant-vector selectors. */
+  rangeMs?: number;
+  /** Lookback of an instant-vector selector. */
+  lookbackMs?: number;
+  aggregate: 'last' | 'min' | 'max' | 'sum' | 'count' | 'avg' | 'raw';
+  /** Points per range the function needs (2 for rate() and its kin). */
+  minPoints: number;
+  /** Read raw samples only. */
+  forceRaw?: boolean;
+}
+
+export interface SelectedSeries {
+  labels: Record<string, string>;
+  timestampsMs: Float64Array | number[];
+  values: Float64Array | number[];
+  /** Sample counts per point when values are per-bucket sums (aggregate 'avg'). */
+  counts?: Float64Array | number[];
+}
+
 export interface SeriesSource {
+  /**
+   * A plain array is raw samples. The object form says what was read (`tiers`, e.g.
+   * ['1h', 'raw']) and whether values are per-bucket aggregates as the hint asked.
+   */
   select(
     tenant: string,
     matchers: LabelMatcher[],
     startMs: number,
     endMs: number,
-  ): Promise<Array<{ labels: Record<string, string>; timestampsMs: Float64Array | number[]; values: Float64Array | number[] }>>;
+    hint?: SelectHint,
+  ): Promise<SelectedSeries[] | { series: SelectedSeries[]; tiers: string[]; aggregated: boolean }>;
 }
 
 export interface QueryStats {
@@ -63,6 +97,8 @@ export interface QueryStats {
   /** Largest number of samples held at once during evaluation (approximate). */
   peakSamples: number;
   evalMs: number;
+  /** Where samples came from: 'raw' and/or rollup tiers ('1m', '5m', '1h'), sorted. */
+  tiers: string[];
 }
 
 export interface PromEngine {
@@ -74,6 +110,8 @@ interface RawSeries {
   metric: Labels;
   ts: ArrayLike<number>;
   vs: ArrayLike<number>;
+  /** Per-point sample counts: values are per-bucket sums (rollup tier read for avg_over_time). */
+  cs?: ArrayLike<number>;
 }
 
 /** A series of evaluated points, one per step at most. */
@@ -94,6 +132,7 @@ const DEFAULTS = {
   maxSamples: 50_000_000,
   timeoutMs: 120_000,
   noStepSubqueryIntervalMs: 60_000,
+  tier: 'auto' as 'auto' | 'raw',
 };
 
 function tooManySamples(): never {
@@ -139,6 +178,8 @@ function convertibleToInt64(v: number): boolean {
 class Evaluator {
   currentSamples = 0;
   peakSamples = 0;
+  /** Selectors whose points are rollup aggregates, by aggregate. */
+  readonly aggregated = new Map<VectorSelector, SelectHint['aggregate']>();
 
   constructor(
     readonly data: Map<VectorSelector, RawSeries[]>,
@@ -659,7 +700,10 @@ class Evaluator {
 
   evalRangeCall(e: Call, matrixIdx: number, s: Steps): Series[] {
     const name = e.func;
-    const fn = RANGE_FUNCTIONS[name];
+    const arg0 = unwrapParens(e.args[matrixIdx]!);
+    const agg = arg0.kind === 'MatrixSelector' ? this.aggregated.get(arg0.selector) : undefined;
+    // Rollup points of count_over_time are counts to add up; avg_over_time divides sums by counts.
+    const fn = agg === 'count' || agg === 'avg' ? RANGE_FUNCTIONS.sum_over_time : RANGE_FUNCTIONS[name];
     if (!fn) throw new PromQLError('bad_data', `function "${name}" is not supported`);
     const arg = unwrapParens(e.args[matrixIdx]!) as MatrixSelector | SubqueryExpr;
     // Other (scalar) arguments, evaluated over the same steps.
@@ -686,11 +730,13 @@ class Evaluator {
         const hi = upperBound(raw.ts, maxt);
         if (hi <= lo) continue;
         const w: Window = { ts: [], vs: [] };
+        let samples = 0;
         for (let i = lo; i < hi; i++) {
           const v = raw.vs[i]!;
           if (isStaleNaN(v)) continue;
           w.ts.push(raw.ts[i]!);
           w.vs.push(v);
+          if (raw.cs) samples += raw.cs[i]!;
         }
         if (w.vs.length === 0) continue;
         // The window's points are in memory while this step is computed.
@@ -699,8 +745,9 @@ class Evaluator {
           stepTs: t, rangeStart: mint, rangeEnd: maxt, rangeMs,
           scalars: scalarArgs.map((a) => (a ? a[step]! : NaN)),
         };
-        const v = fn(w, ctx);
+        let v = fn(w, ctx);
         if (v === undefined) continue;
+        if (agg === 'avg' && raw.cs) v /= samples;
         ts.push(t);
         vs.push(v);
       }
@@ -950,6 +997,41 @@ function selectorWindows(e: Expr, start: number, end: number, lookback: number, 
   }
 }
 
+/** What each range function needs from a rollup bucket; absent: raw samples (quantiles, variances). */
+const RANGE_HINTS: Record<string, Pick<SelectHint, 'aggregate' | 'minPoints'>> = {
+  rate: { aggregate: 'last', minPoints: 2 }, increase: { aggregate: 'last', minPoints: 2 }, delta: { aggregate: 'last', minPoints: 2 },
+  irate: { aggregate: 'last', minPoints: 2 }, idelta: { aggregate: 'last', minPoints: 2 }, deriv: { aggregate: 'last', minPoints: 2 },
+  predict_linear: { aggregate: 'last', minPoints: 2 }, resets: { aggregate: 'last', minPoints: 2 }, changes: { aggregate: 'last', minPoints: 2 },
+  holt_winters: { aggregate: 'last', minPoints: 2 },
+  last_over_time: { aggregate: 'last', minPoints: 1 }, present_over_time: { aggregate: 'last', minPoints: 1 }, absent_over_time: { aggregate: 'last', minPoints: 1 },
+  min_over_time: { aggregate: 'min', minPoints: 1 }, max_over_time: { aggregate: 'max', minPoints: 1 }, sum_over_time: { aggregate: 'sum', minPoints: 1 },
+  count_over_time: { aggregate: 'count', minPoints: 1 }, avg_over_time: { aggregate: 'avg', minPoints: 1 },
+};
+
+/** The hint of every selector: the step it is evaluated at and what its consumer needs. */
+function selectorHints(e: Expr, stepMs: number | undefined, lookback: number, noStep: number, out: Map<VectorSelector, SelectHint>): void {
+  switch (e.kind) {
+    case 'VectorSelector': out.set(e, { stepMs, lookbackMs: lookback, aggregate: 'last', minPoints: 1 }); return;
+    case 'MatrixSelector': out.set(e.selector, { stepMs, rangeMs: e.rangeMs, aggregate: 'raw', minPoints: 1 }); return;
+    case 'SubqueryExpr': selectorHints(e.expr, e.stepMs > 0 ? e.stepMs : noStep, lookback, noStep, out); return;
+    case 'ParenExpr': case 'UnaryExpr': selectorHints(e.expr, stepMs, lookback, noStep, out); return;
+    case 'BinaryExpr': selectorHints(e.lhs, stepMs, lookback, noStep, out); selectorHints(e.rhs, stepMs, lookback, noStep, out); return;
+    case 'AggregateExpr':
+      if (e.param) selectorHints(e.param, stepMs, lookback, noStep, out);
+      selectorHints(e.expr, stepMs, lookback, noStep, out);
+      return;
+    case 'Call':
+      for (const a of e.args) {
+        const u = unwrapParens(a);
+        const need = RANGE_HINTS[e.func];
+        if (u.kind === 'MatrixSelector' && need) out.set(u.selector, { stepMs, rangeMs: u.rangeMs, ...need });
+        else selectorHints(a, stepMs, lookback, noStep, out);
+      }
+      return;
+    default: return;
+  }
+}
+
 async function withDeadline<T>(p: Promise<T>, deadline: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -985,11 +1067,19 @@ export async function evaluateExpr(
   const windows: SelectorWindow[] = [];
   selectorWindows(expr, start, end, cfg.lookbackDeltaMs, start, end, windows);
   const data = new Map<VectorSelector, RawSeries[]>();
+  const hints = new Map<VectorSelector, SelectHint>();
+  selectorHints(expr, instant ? undefined : interval, cfg.lookbackDeltaMs, cfg.noStepSubqueryIntervalMs, hints);
+  const tiers = new Set<string>();
+  const aggregated = new Map<VectorSelector, SelectHint['aggregate']>();
   let samplesLoaded = 0;
   let seriesFetched = 0;
   await withDeadline(Promise.all(windows.map(async (w) => {
-    const rows = await source.select(tenant, w.sel.matchers, w.mint, w.maxt);
-    const raws: RawSeries[] = rows.map((r) => ({ metric: r.labels, ts: r.timestampsMs, vs: r.values }));
+    const hint = hints.get(w.sel);
+    const got = await source.select(tenant, w.sel.matchers, w.mint, w.maxt, hint && (cfg.tier === 'raw' ? { ...hint, forceRaw: true } : hint));
+    const rows = Array.isArray(got) ? got : got.series;
+    for (const t of Array.isArray(got) ? ['raw'] : got.tiers) tiers.add(t);
+    if (!Array.isArray(got) && got.aggregated && hint) aggregated.set(w.sel, hint.aggregate);
+    const raws: RawSeries[] = rows.map((r) => ({ metric: r.labels, ts: r.timestampsMs, vs: r.values, cs: r.counts }));
     raws.sort((a, b) => compareLabels(a.metric, b.metric));
     for (const r of raws) samplesLoaded += r.ts.length;
     seriesFetched += raws.length;
@@ -997,8 +1087,9 @@ export async function evaluateExpr(
   })), deadline);
 
   const ev = new Evaluator(data, start, end, cfg.lookbackDeltaMs, cfg.maxSamples, deadline, cfg.noStepSubqueryIntervalMs);
+  for (const [sel, agg] of aggregated) ev.aggregated.set(sel, agg);
   const steps: Steps = { start, end, interval };
-  const stats = (): QueryStats => ({ samplesLoaded, seriesFetched, peakSamples: ev.peakSamples, evalMs: Date.now() - began });
+  const stats = (): QueryStats => ({ samplesLoaded, seriesFetched, peakSamples: ev.peakSamples, evalMs: Date.now() - began, tiers: [...tiers].sort() });
 
   if (type === 'string') {
     const lit = unwrapParens(expr) as { value: string };

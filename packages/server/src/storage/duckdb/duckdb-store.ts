@@ -25,6 +25,10 @@ import type {
   MetricNameInfo,
   RetentionPolicy,
   RetentionResult,
+  RollupBuildResult,
+  RollupSelectQuery,
+  RollupSeries,
+  RollupStatus,
   SamplesQuery,
   SeriesSelectQuery,
   SeriesInfo,
@@ -44,9 +48,11 @@ import { LogQueries } from './log-queries.js';
 import { LogWriter } from './log-writer.js';
 import { MetricQueries } from './metric-queries.js';
 import { CardinalityQueries } from './cardinality-queries.js';
-import { PartitionSet } from './partitions.js';
+import { PartitionSet, type Partition } from './partitions.js';
 import { ReaderPool } from './reader-pool.js';
 import { SampleWriter } from './sample-writer.js';
+import { selectRollup } from './rollup-queries.js';
+import { Rollups } from './rollups.js';
 import { CATALOG_ALIAS, CATALOG_DDL, type PartitionKind } from './schema.js';
 import { SerialQueue } from './serial-queue.js';
 import { SpanWriter } from './span-writer.js';
@@ -109,6 +115,8 @@ class DuckDbStore implements Store {
   private readonly logs: LogQueries;
   private readonly metrics: MetricQueries;
   private readonly cardinalityQueries: CardinalityQueries;
+  /** Rollup builds and tier retention share the rollup connection, one at a time. */
+  private readonly rollupQueue = new SerialQueue();
 
   private constructor(
     private readonly dataDir: string,
@@ -120,6 +128,7 @@ class DuckDbStore implements Store {
     private readonly parts: Record<PartitionKind, PartitionSet>,
     private readonly clock: () => number,
     lookbackMs: number,
+    private readonly rollups: Rollups,
   ) {
     this.spanWriter = new SpanWriter(writers.traces, parts.traces);
     this.logWriter = new LogWriter(writers.logs, parts.logs, clock);
@@ -174,6 +183,7 @@ class DuckDbStore implements Store {
       await admin.run(`ATTACH IF NOT EXISTS ${quotedString(join(dataDir, 'catalog.duckdb'))} AS "${CATALOG_ALIAS}"`);
       for (const ddl of CATALOG_DDL) await admin.run(ddl);
       const writers = { traces: await connect(), logs: await connect(), metrics: await connect() };
+      const rollupConn = await connect();
       const readers: DuckDBConnection[] = [];
       for (let i = 0; i < (opts.readConnections ?? DEFAULTS.readConnections); i++) readers.push(await connect());
       const adminQueue = new SerialQueue();
@@ -183,8 +193,16 @@ class DuckDbStore implements Store {
         traces: new PartitionSet('traces', dataDir, admin, adminQueue, forget('traces')),
         logs: new PartitionSet('logs', dataDir, admin, adminQueue, forget('logs')),
         metrics: new PartitionSet('metrics', dataDir, admin, adminQueue, forget('metrics')),
+        metrics_1m: new PartitionSet('metrics_1m', dataDir, admin, adminQueue),
+        metrics_5m: new PartitionSet('metrics_5m', dataDir, admin, adminQueue),
+        metrics_1h: new PartitionSet('metrics_1h', dataDir, admin, adminQueue),
       };
-      store = new DuckDbStore(dataDir, instance, admin, adminQueue, writers, new ReaderPool(readers), parts, opts.clock ?? Date.now, opts.defaultLookbackMs ?? DEFAULTS.defaultLookbackMs);
+      const rollups = new Rollups(rollupConn, parts.metrics, { '1m': parts.metrics_1m, '5m': parts.metrics_5m, '1h': parts.metrics_1h });
+      await rollups.load();
+      store = new DuckDbStore(
+        dataDir, instance, admin, adminQueue, writers, new ReaderPool(readers), parts,
+        opts.clock ?? Date.now, opts.defaultLookbackMs ?? DEFAULTS.defaultLookbackMs, rollups,
+      );
       return store;
     } catch (err) {
       for (const c of connections) c.disconnectSync();
@@ -196,7 +214,7 @@ class DuckDbStore implements Store {
   private forgetDay(kind: PartitionKind, day: number): void {
     if (kind === 'traces') this.spanWriter.forgetDay(day);
     else if (kind === 'logs') this.logWriter.forgetDay(day);
-    else this.sampleWriter.forgetDay(day);
+    else if (kind === 'metrics') this.sampleWriter.forgetDay(day);
   }
 
   // ---- writes ----
@@ -296,6 +314,21 @@ class DuckDbStore implements Store {
     return this.read(() => this.cardinalityQueries.cardinality(q));
   }
 
+  // ---- rollups ----
+
+  async rollupStatus(): Promise<RollupStatus> {
+    return this.rollups.status();
+  }
+
+  selectRollup(q: RollupSelectQuery): Promise<RollupSeries[]> {
+    return this.read(() => selectRollup(this.rollups.tiers, this.pool, q));
+  }
+
+  /** Builds run one at a time (a second call waits for the first, then builds what is left). */
+  buildRollups(nowMs: number, graceMs: number): Promise<RollupBuildResult> {
+    return this.read(() => this.rollupQueue.run(() => this.rollups.build(nowMs, graceMs)));
+  }
+
   // ---- retention ----
 
   /**
@@ -317,12 +350,29 @@ class DuckDbStore implements Store {
         }
         const cutoffMs = nowMs - keepDays * DAY_MS;
         const set = this.parts[signal];
-        const expired = set.days().filter((day) => (day + 1) * DAY_MS <= cutoffMs);
+        // With rollups on, a raw day waits until the 1m tier is built over it, but not past the
+        // 1m tier's own retention: a build that keeps failing must not fill the disk.
+        const rolledUntil = signal === 'metrics' && policy.rollupDays
+          ? Math.max(this.rollups.watermark('1m') ?? -Infinity, nowMs - (policy.rollupDays['1m'] ?? keepDays) * DAY_MS)
+          : Infinity;
+        const expired = set.days().filter((day) => (day + 1) * DAY_MS <= cutoffMs && (day + 1) * DAY_MS <= rolledUntil);
         for (const day of expired) await set.drop(day);
+        let tierDrops: string[] = [];
+        if (signal === 'metrics') {
+          if (expired.length > 0) await this.rollupQueue.run(() => this.rollups.raiseHorizon('raw', (Math.max(...expired) + 1) * DAY_MS));
+          if (policy.rollupDays) {
+            const days = policy.rollupDays;
+            for (const [tier, keep] of Object.entries(days)) {
+              if (!(keep! > 0) || !Number.isFinite(keep)) throw new SightlineError('SL_ERR_INVALID_PARAM', `retention for the ${tier} rollup tier must be a positive number of days, got ${keep}`);
+            }
+            const dropped = await this.rollupQueue.run(() => this.rollups.applyRetention(days, nowMs));
+            tierDrops = dropped.flatMap((d) => d.dropped.map((day) => `${d.tier}/${dayName(day)}`));
+          }
+        }
         // A failed clean-up of the catalog is retried with the next dropped day: it removes every
         // series without activity, not only those of the days dropped now.
-        const deletedRows = signal === 'metrics' && expired.length > 0 ? await this.collectSeries(cutoffMs).catch(() => 0) : 0;
-        results.push({ signal, droppedPartitions: expired.map(dayName), deletedRows });
+        const deletedRows = signal === 'metrics' && expired.length + tierDrops.length > 0 ? await this.collectSeries(cutoffMs).catch(() => 0) : 0;
+        results.push({ signal, droppedPartitions: [...expired.map(dayName), ...tierDrops], deletedRows });
       }
       return results;
     });
@@ -330,14 +380,17 @@ class DuckDbStore implements Store {
 
   /** Deletes catalog series with no activity left in any partition; returns how many. */
   private async collectSeries(cutoffMs: number): Promise<number> {
-    const set = this.parts.metrics;
-    const held = [];
+    const sets = [this.parts.metrics, this.parts.metrics_1m, this.parts.metrics_5m, this.parts.metrics_1h];
+    const held: Partition[] = [];
     try {
-      for (const day of set.days()) {
-        const p = await set.acquire(day, false);
-        if (p) held.push(p);
+      for (const set of sets) {
+        for (const day of set.days()) {
+          const p = await set.acquire(day, false);
+          if (p) held.push(p);
+        }
       }
-      const live = held.map((p) => `SELECT tenant, fingerprint FROM "${p.alias}".main.series_hours`).join(' UNION ALL ');
+      // Series that only rollup tiers still hold stay: their labels are needed to read them.
+      const live = held.map((p) => `SELECT tenant, fingerprint FROM "${p.alias}".main.${p.kind === 'metrics' ? 'series_hours' : 'tier_series'}`).join(' UNION ALL ');
       const series = `"${CATALOG_ALIAS}".main.series`;
       // created_ms guards series a concurrent write registered but has not yet stored samples for.
       const sql = `DELETE FROM ${series} s WHERE s.created_ms < ${Math.floor(cutoffMs)}
@@ -354,7 +407,7 @@ class DuckDbStore implements Store {
       }
       return deleted;
     } finally {
-      for (const p of held) set.release(p);
+      for (const p of held) this.parts[p.kind].release(p);
     }
   }
 
@@ -388,17 +441,21 @@ class DuckDbStore implements Store {
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       this.closed = true;
+      // A long build (first start with days of raw data) must not hold up shutdown.
+      this.rollups.stop();
       await Promise.all(Object.values(this.queues).map((q) => q.drain()));
       while (this.inflight > 0) await new Promise<void>((resolve) => (this.onQuiet = resolve));
       await this.pool.drain();
       await this.adminQueue.drain();
-      const aliases = [CATALOG_ALIAS, ...this.parts.traces.attachedAliases(), ...this.parts.logs.attachedAliases(), ...this.parts.metrics.attachedAliases()];
+      await this.rollupQueue.drain();
+      const aliases = [CATALOG_ALIAS, ...Object.values(this.parts).flatMap((set) => set.attachedAliases())];
       for (const alias of aliases) {
         // A failed checkpoint loses nothing: the write-ahead log is replayed on the next open.
         await this.admin.run(`CHECKPOINT "${alias}"`).catch(() => undefined);
       }
       this.pool.closeAll();
       for (const c of Object.values(this.writers)) c.disconnectSync();
+      this.rollups.close();
       this.admin.disconnectSync();
       this.instance.closeSync();
       OPEN_DIRS.delete(this.dataDir);

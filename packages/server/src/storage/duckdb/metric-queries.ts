@@ -2,7 +2,7 @@
 // and exponential histograms. Series labels come from the catalog.
 import type { MetricType } from '../batches.js';
 import { SightlineError } from '../../errors.js';
-import type { ExemplarRow, ExpHistogramRow, MetricNameInfo, SamplesQuery, SeriesInfo, SeriesQuery, SeriesSamples, SeriesSelectQuery } from '../store.js';
+import type { ExemplarRow, ExpHistogramRow, MetricNameInfo, SamplesQuery, SeriesInfo, SeriesQuery, SeriesMatcher, SeriesSamples, SeriesSelectQuery } from '../store.js';
 import { parseArray, parseLabels, parseObject } from './json-text.js';
 import { daysForMs, unionAll, withPartitions } from './partition-query.js';
 import type { Partition, PartitionSet } from './partitions.js';
@@ -20,6 +20,22 @@ const MAX_SAMPLES = 10_000_000;
 function activeSeries(p: Params, parts: readonly Partition[], tenant: string, startMs: number, endMs: number): string {
   const where = `tenant = ${p.varchar(tenant)} AND hour BETWEEN ${p.bigint(Math.floor(startMs / HOUR_MS))} AND ${p.bigint(Math.floor(endMs / HOUR_MS))}`;
   return unionAll(parts, 'series_hours', (from) => `SELECT fingerprint FROM ${from} WHERE ${where}`);
+}
+
+/** Catalog `series` conditions for the tenant and Prometheus label matchers. */
+export function matcherConditions(p: Params, tenant: string, matchers: readonly SeriesMatcher[]): string[] {
+  const conds = [`tenant = ${p.varchar(tenant)}`];
+  for (const m of matchers) {
+    const col = m.name === '__name__' ? 'name' : `coalesce(json_extract_string(labels, ${p.varchar(jsonPointer(m.name))}), '')`;
+    const v = p.varchar(m.value);
+    switch (m.type) {
+      case '=': conds.push(`${col} = ${v}`); break;
+      case '!=': conds.push(`${col} <> ${v}`); break;
+      case '=~': conds.push(`regexp_full_match(${col}, ${v})`); break;
+      case '!~': conds.push(`NOT regexp_full_match(${col}, ${v})`); break;
+    }
+  }
+  return conds;
 }
 
 export class MetricQueries {
@@ -69,17 +85,7 @@ export class MetricQueries {
   async selectSeries(q: SeriesSelectQuery): Promise<SeriesSamples[]> {
     const series = await withPartitions(this.set, daysForMs(this.set, q.startMs, q.endMs), [] as [number, string][], async (parts) => {
       const p = new Params();
-      const conds = [`tenant = ${p.varchar(q.tenant)}`];
-      for (const m of q.matchers) {
-        const col = m.name === '__name__' ? 'name' : `coalesce(json_extract_string(labels, ${p.varchar(jsonPointer(m.name))}), '')`;
-        const v = p.varchar(m.value);
-        switch (m.type) {
-          case '=': conds.push(`${col} = ${v}`); break;
-          case '!=': conds.push(`${col} <> ${v}`); break;
-          case '=~': conds.push(`regexp_full_match(${col}, ${v})`); break;
-          case '!~': conds.push(`NOT regexp_full_match(${col}, ${v})`); break;
-        }
-      }
+      const conds = matcherConditions(p, q.tenant, q.matchers);
       conds.push(`fingerprint IN (${activeSeries(p, parts, q.tenant, q.startMs, q.endMs)})`);
       const sql = `SELECT fingerprint::DOUBLE, labels FROM ${SERIES} WHERE ${conds.join(' AND ')} ORDER BY fingerprint`;
       return (await this.pool.query(sql, p)).getRows() as [number, string][];

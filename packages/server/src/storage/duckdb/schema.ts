@@ -87,6 +87,19 @@ export const EXEMPLARS = table(
   `tenant varchar, fingerprint bigint, t_ms bigint, value double, trace_id varchar, span_id varchar, attributes varchar`,
 );
 
+/**
+ * One row per series per bucket of a rollup tier (see storage/rollup-tiers.ts for the meaning
+ * of each column); `tier_series` lists the series with rows in the partition, the tiers'
+ * counterpart of series_hours.
+ */
+export const ROLLUPS = table(
+  'rollups',
+  `tenant varchar, fingerprint bigint, bucket_ms bigint, count double, sum double, min double, max double,
+   last double, last_ms bigint, stale_ms bigint`,
+);
+
+export const TIER_SERIES = table('tier_series', `tenant varchar, fingerprint bigint`);
+
 /** New series on their way into the catalog (a temporary table of the metrics writer). */
 export const SERIES_STAGE = table('series_stage', `tenant varchar, fingerprint bigint, name varchar, labels varchar, created_ms bigint`);
 
@@ -96,12 +109,16 @@ export function createTableSql(alias: string | 'temp', spec: TableSpec): string 
   return alias === 'temp' ? `CREATE TEMP TABLE IF NOT EXISTS ${spec.name} (${cols})` : `CREATE TABLE IF NOT EXISTS "${alias}".main.${spec.name} (${cols})`;
 }
 
-export type PartitionKind = 'traces' | 'logs' | 'metrics';
+export type RollupPartitionKind = 'metrics_1m' | 'metrics_5m' | 'metrics_1h';
+export type PartitionKind = 'traces' | 'logs' | 'metrics' | RollupPartitionKind;
 
 export const PARTITION_TABLES: Record<PartitionKind, readonly TableSpec[]> = {
   traces: [SPANS, OPERATIONS],
   logs: [LOGS],
   metrics: [SAMPLES, SERIES_HOURS, EXP_HISTOGRAMS, EXEMPLARS],
+  metrics_1m: [ROLLUPS, TIER_SERIES],
+  metrics_5m: [ROLLUPS, TIER_SERIES],
+  metrics_1h: [ROLLUPS, TIER_SERIES],
 };
 
 export const CATALOG_ALIAS = 'catalog';
@@ -114,4 +131,8 @@ export const CATALOG_DDL = [
      type VARCHAR NOT NULL, unit VARCHAR NOT NULL, help VARCHAR NOT NULL, PRIMARY KEY (tenant, name))`,
   `CREATE TABLE IF NOT EXISTS "${CATALOG_ALIAS}".main.sightline_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
   `INSERT INTO "${CATALOG_ALIAS}".main.sightline_info VALUES ('schema_version', '1') ON CONFLICT DO NOTHING`,
+  // Rollup progress: every bucket of the tier that starts before watermark_ms is built.
+  `CREATE TABLE IF NOT EXISTS "${CATALOG_ALIAS}".main.rollup_watermarks (tier VARCHAR PRIMARY KEY, watermark_ms BIGINT NOT NULL)`,
+  // What retention removed: data of `name` ('raw', '1m', ...) before before_ms is gone.
+  `CREATE TABLE IF NOT EXISTS "${CATALOG_ALIAS}".main.retention_horizons (name VARCHAR PRIMARY KEY, before_ms BIGINT NOT NULL)`,
 ];
