@@ -1,0 +1,162 @@
+// Differential test of the PromQL engine and the series APIs against Debian's Prometheus 2.42:
+// the same samples are remote-written into both, then every query of the corpus runs as an
+// instant query at several times and as a range query with several steps against both HTTP
+// APIs, and the answers must be the same (see differential/compare.ts for what "the same"
+// means). Deliberate divergences are listed in DIVERGENCES with their reason; each of them is
+// asserted too, so an entry that stops diverging (or diverges differently) fails the test.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPrometheus, type PrometheusProcess } from '../../helpers/prometheus-process.js';
+import { postRemoteWrite, snappy } from '../../helpers/remote-write-encoder.js';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { diffAnswers, labelsKey, type ApiAnswer } from './differential/compare.js';
+import { CORPUS, SERIES_SELECTORS, type CorpusEntry } from './differential/corpus.js';
+import { buildDataset, SPAN_MS, writeRequests } from './differential/dataset.js';
+import { DIVERGENCES } from './differential/divergences.js';
+
+const HOUR = 3_600_000;
+const MIN = 60_000;
+// A recent, hour-aligned base inside both systems' retention; the data ends 20m+ before now.
+const T0 = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
+const END = T0 + SPAN_MS;
+
+const INSTANT_TIMES = [T0 + 70 * MIN, T0 + 100 * MIN + 37_500, END + 3 * MIN];
+const RANGES = [
+  { start: T0 + 55 * MIN, end: T0 + 115 * MIN, step: 60_000 },
+  { start: T0, end: END + 10 * MIN, step: 7 * MIN + 13_000 },
+];
+
+let prometheus: PrometheusProcess | undefined;
+let sightline: TestServer | undefined;
+
+beforeAll(async () => {
+  [prometheus, sightline] = await Promise.all([
+    startPrometheus('global: { scrape_interval: 15s, evaluation_interval: 1m }\n', ['--web.enable-remote-write-receiver']),
+    startTestServer(),
+  ]);
+  const data = buildDataset(T0);
+  // Sequentially, window after window: both systems receive the samples in time order.
+  for (const body of writeRequests(data, T0)) {
+    const compressed = snappy(body);
+    const [a, b] = await Promise.all([postRemoteWrite(prometheus.url, compressed), postRemoteWrite(sightline.httpUrl, compressed)]);
+    if (a.status !== 204) throw new Error(`Prometheus refused the write: ${a.status} ${await a.text()}`);
+    if (b.status !== 204) throw new Error(`Sightline refused the write: ${b.status} ${await b.text()}`);
+  }
+  // A 204 from either means the samples are committed and queryable; count them anyway
+  // (stale markers are not samples to count_over_time).
+  const expected = new Map<string, number>();
+  for (const s of data) expected.set(s.labels.__name__!, (expected.get(s.labels.__name__!) ?? 0) + s.samples.filter((x) => !x.bits).length);
+  for (const base of [prometheus.url, sightline.httpUrl]) {
+    for (const [name, count] of expected) {
+      const res = await call(base, '/api/v1/query', { query: `sum(count_over_time(${name}[${Math.ceil((SPAN_MS + 60_000) / 1000)}s]))`, time: String((END + 30_000) / 1000) });
+      const loaded = Number(res.body.data?.result?.[0]?.value?.[1]);
+      if (loaded !== count) throw new Error(`${base} holds ${loaded} samples of ${name}, expected ${count}: ${JSON.stringify(res.body)}`);
+    }
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await prometheus?.stop();
+  await sightline?.stop();
+});
+
+async function call(base: string, path: string, form: Record<string, string | string[]>, method: 'GET' | 'POST' = 'POST'): Promise<ApiAnswer> {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+  // Prometheus 2.42 serves /label/<name>/values by GET only.
+  const res = method === 'GET'
+    ? await fetch(`${base}${path}?${body.toString()}`)
+    : await fetch(base + path, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { httpStatus: res.status, body: parsed };
+}
+
+interface Request {
+  entry: CorpusEntry;
+  label: string;
+  path: string;
+  form: Record<string, string>;
+}
+
+function requestsOf(entry: CorpusEntry): Request[] {
+  const out: Request[] = [];
+  if (entry.range !== 'only') {
+    for (const t of INSTANT_TIMES) out.push({ entry, label: `instant @${(t - T0) / 1000}s`, path: '/api/v1/query', form: { query: entry.q, time: String(t / 1000) } });
+  }
+  if (entry.range !== false) {
+    for (const r of RANGES) {
+      out.push({ entry, label: `range ${(r.start - T0) / 1000}..${(r.end - T0) / 1000}s/${r.step / 1000}s`, path: '/api/v1/query_range', form: { query: entry.q, start: String(r.start / 1000), end: String(r.end / 1000), step: String(r.step / 1000) } });
+    }
+  }
+  return out;
+}
+
+async function pool<T>(items: T[], width: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+describe('PromQL against Prometheus 2.42 (differential)', () => {
+  it('answers the corpus like Prometheus', async () => {
+    const requests = CORPUS.flatMap(requestsOf);
+    const unexpected: string[] = [];
+    const divergent = new Map<string, string[]>();
+    let equal = 0;
+    await pool(requests, 4, async (r) => {
+      const [ours, theirs] = await Promise.all([call(sightline!.httpUrl, r.path, r.form), call(prometheus!.url, r.path, r.form)]);
+      const div = DIVERGENCES.get(r.entry.q);
+      const diff = diffAnswers(ours, theirs, r.entry.ordered ?? false);
+      if (div) {
+        // A documented divergence: our answer must be what the newer semantics give.
+        const d = div.check(ours, theirs);
+        if (d) unexpected.push(`${r.entry.q} [${r.label}] (documented divergence no longer as documented): ${d}`);
+        else (divergent.get(r.entry.q) ?? divergent.set(r.entry.q, []).get(r.entry.q)!).push(r.label);
+        return;
+      }
+      if (diff) unexpected.push(`${r.entry.q} [${r.label}]: ${diff}`);
+      else equal++;
+    });
+    const divergentRequests = [...divergent.values()].reduce((n, l) => n + l.length, 0);
+    console.log(
+      `differential: ${CORPUS.length} queries, ${requests.length} requests; ${equal} equal, ` +
+        `${divergentRequests} documented divergences (${divergent.size} queries), ${unexpected.length} unexpected differences`,
+    );
+    for (const u of unexpected.slice(0, 400)) console.log('  ' + u);
+    expect(unexpected).toEqual([]);
+    // Every documented divergence is exercised by the corpus.
+    expect([...DIVERGENCES.keys()].filter((q) => !CORPUS.some((e) => e.q === q))).toEqual([]);
+  }, 120_000);
+
+  it('answers /api/v1/series, /labels and /label/<name>/values like Prometheus', async () => {
+    const range = { start: String(T0 / 1000), end: String((END + 10 * MIN) / 1000) };
+    const unexpected: string[] = [];
+    const norm = (a: ApiAnswer, kind: 'series' | 'names') => {
+      if (a.body.status !== 'success') return { httpStatus: a.httpStatus, status: a.body.status, errorType: a.body.errorType, error: a.body.error };
+      const data = a.body.data as unknown[];
+      return { httpStatus: a.httpStatus, data: kind === 'series' ? (data as Array<Record<string, string>>).map(labelsKey).sort() : data };
+    };
+    let n = 0;
+    for (const sel of SERIES_SELECTORS) {
+      const match = Array.isArray(sel) ? sel : [sel];
+      for (const [path, kind] of [['/api/v1/series', 'series'], ['/api/v1/labels', 'names'], ['/api/v1/label/instance/values', 'names'], ['/api/v1/label/__name__/values', 'names']] as const) {
+        const form = { ...range, 'match[]': match };
+        const method = path.startsWith('/api/v1/label/') ? 'GET' : 'POST';
+        const [ours, theirs] = await Promise.all([call(sightline!.httpUrl, path, form, method), call(prometheus!.url, path, form, method)]);
+        n++;
+        const o = norm(ours, kind);
+        const t = norm(theirs, kind);
+        if (JSON.stringify(o) !== JSON.stringify(t)) unexpected.push(`${path} ${JSON.stringify(match)}: ${JSON.stringify(o).slice(0, 400)} vs ${JSON.stringify(t).slice(0, 400)}`);
+      }
+    }
+    console.log(`series APIs: ${SERIES_SELECTORS.length} selectors, ${n} requests, ${unexpected.length} differences`);
+    for (const u of unexpected) console.log('  ' + u);
+    expect(unexpected).toEqual([]);
+  }, 60_000);
+});
