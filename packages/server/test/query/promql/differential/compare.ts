@@ -39,8 +39,50 @@ function samePoint(a: [number, string], b: [number, string]): string | undefined
   return undefined;
 }
 
+/**
+ * How the series of a result are matched up: 'set' (by label set), 'ordered' (sort(),
+ * sort_desc(): the values must come in the same order; series with equal values, NaN
+ * included, form a run whose order Prometheus leaves to Go's unstable sort, so a run is
+ * compared as a set), 'ties' (topk/bottomk: which of several equal values is kept depends
+ * on the storage order of series, so each timestamp's values are compared as a multiset).
+ */
+export type Ordering = 'set' | 'ordered' | 'ties';
+
+type Row = { metric: Record<string, string>; value?: [number, string]; values?: Array<[number, string]> };
+
+function diffTies(or: Row[], tr: Row[]): string | undefined {
+  const byTs = (rows: Row[]) => {
+    const m = new Map<number, string[]>();
+    for (const r of rows) for (const p of r.values ?? [r.value!]) (m.get(p[0]) ?? m.set(p[0], []).get(p[0])!).push(p[1]);
+    for (const vs of m.values()) vs.sort((a, b) => parseValue(a) - parseValue(b) || (a < b ? -1 : a > b ? 1 : 0));
+    return m;
+  };
+  const o = byTs(or);
+  const t = byTs(tr);
+  if (o.size !== t.size) return `${o.size} timestamps vs ${t.size}`;
+  for (const [ts, tv] of t) {
+    const ov = o.get(ts);
+    if (!ov || ov.length !== tv.length || ov.some((v, i) => !valuesEqual(v, tv[i]!))) return `values at ${ts}: ${JSON.stringify(ov)} vs ${JSON.stringify(tv)}`;
+  }
+  return undefined;
+}
+
+function diffOrdered(or: Row[], tr: Row[]): string | undefined {
+  let i = 0;
+  while (i < tr.length) {
+    let j = i + 1;
+    while (j < tr.length && valuesEqual(tr[j]!.value![1], tr[i]!.value![1])) j++;
+    for (let k = i; k < j; k++) if (!valuesEqual(or[k]!.value![1], tr[i]!.value![1])) return `position ${k}: value ${or[k]!.value![1]} vs ${tr[k]!.value![1]}`;
+    const ok = or.slice(i, j).map((r) => labelsKey(r.metric)).sort();
+    const tk = tr.slice(i, j).map((r) => labelsKey(r.metric)).sort();
+    if (ok.join('|') !== tk.join('|')) return `positions ${i}..${j - 1}: {${ok.join('} {')}} vs {${tk.join('} {')}}`;
+    i = j;
+  }
+  return undefined;
+}
+
 /** Returns a description of the first difference, or undefined when the answers agree. */
-export function diffAnswers(ours: ApiAnswer, theirs: ApiAnswer, ordered: boolean): string | undefined {
+export function diffAnswers(ours: ApiAnswer, theirs: ApiAnswer, ordering: Ordering): string | undefined {
   if (ours.httpStatus !== theirs.httpStatus) return `HTTP ${ours.httpStatus} vs ${theirs.httpStatus} (${JSON.stringify(ours.body).slice(0, 300)} vs ${JSON.stringify(theirs.body).slice(0, 300)})`;
   const o = ours.body;
   const t = theirs.body;
@@ -60,7 +102,9 @@ export function diffAnswers(ours: ApiAnswer, theirs: ApiAnswer, ordered: boolean
   const or = od.result as Array<{ metric: Record<string, string>; value?: [number, string]; values?: Array<[number, string]> }>;
   const tr = td.result as typeof or;
   if (or.length !== tr.length) return `${or.length} series vs ${tr.length}: ours ${or.slice(0, 4).map((x) => labelsKey(x.metric)).join(' | ')}; theirs ${tr.slice(0, 4).map((x) => labelsKey(x.metric)).join(' | ')}`;
-  const byKey = (a: typeof or) => (ordered || td.resultType === 'matrix' ? a : [...a].sort((x, y) => (labelsKey(x.metric) < labelsKey(y.metric) ? -1 : 1)));
+  if (ordering === 'ties') return diffTies(or, tr);
+  if (ordering === 'ordered' && td.resultType === 'vector') return diffOrdered(or, tr);
+  const byKey = (a: typeof or) => (td.resultType === 'matrix' ? a : [...a].sort((x, y) => (labelsKey(x.metric) < labelsKey(y.metric) ? -1 : 1)));
   const os = byKey(or);
   const ts = byKey(tr);
   for (let i = 0; i < ts.length; i++) {
