@@ -11,7 +11,6 @@ export interface CorpusEntry {
 }
 
 const q = (...list: string[]): CorpusEntry[] => list.map((x) => ({ q: x }));
-const instantOnly = (...list: string[]): CorpusEntry[] => list.map((x) => ({ q: x, range: false as const }));
 const ordered = (...list: string[]): CorpusEntry[] => list.map((x) => ({ q: x, ordered: true }));
 
 const RANGE_FNS = [
@@ -508,7 +507,8 @@ export const CORPUS: CorpusEntry[] = [
     'sort({job="worker"})',
     'histogram_quantile(0.5, label_replace(edge_duration_seconds_bucket{kind="first"}, "kind", "uneven", "", ""))',
   ),
-  ...instantOnly(
+  // Range vectors: an instant query returns the matrix; a range query refuses them.
+  ...q(
     'http_requests_total[5m]',
     'node_load1[1m] offset 1m',
     'node_load1[1m:20s]',
