@@ -86,26 +86,25 @@ interface Request {
 }
 
 /**
- * The requests of one corpus entry. Every query runs as an instant query off the step grid in
- * the middle of the data and after its end (staleness, lookback), and as a range query; to
- * stay within the test's time budget on a shared machine the on-grid instant time and the two
- * ranges rotate over the corpus (index), except for documented divergences, which run all.
+ * The requests of one corpus entry: an instant query and a range query. To stay within the
+ * test's time budget on a shared machine, the instant time (on the step grid, off it in the
+ * middle of the data, after its end) and the range (fine steps over resets, coarse steps over
+ * the whole data set and past its end) rotate over the corpus; documented divergences, and
+ * every query with DIFFERENTIAL_FULL=1, run at all of them.
  */
+const FULL = process.env.DIFFERENTIAL_FULL === '1';
+
 function requestsOf(entry: CorpusEntry, index: number): Request[] {
   const out: Request[] = [];
-  const all = DIVERGENCES.has(entry.q);
-  if (entry.range !== 'only') {
-    INSTANT_TIMES.forEach((t, k) => {
-      if (k === 0 && !all && index % 3 !== 0) return;
-      out.push({ entry, label: `instant @${(t - T0) / 1000}s`, path: '/api/v1/query', form: { query: entry.q, time: String(t / 1000) } });
-    });
-  }
-  if (entry.range !== false) {
-    RANGES.forEach((r, k) => {
-      if (!all && entry.range !== 'only' && k !== index % 2) return;
-      out.push({ entry, label: `range ${(r.start - T0) / 1000}..${(r.end - T0) / 1000}s/${r.step / 1000}s`, path: '/api/v1/query_range', form: { query: entry.q, start: String(r.start / 1000), end: String(r.end / 1000), step: String(r.step / 1000) } });
-    });
-  }
+  const all = FULL || DIVERGENCES.has(entry.q);
+  INSTANT_TIMES.forEach((t, k) => {
+    if (!all && k !== index % INSTANT_TIMES.length) return;
+    out.push({ entry, label: `instant @${(t - T0) / 1000}s`, path: '/api/v1/query', form: { query: entry.q, time: String(t / 1000) } });
+  });
+  RANGES.forEach((r, k) => {
+    if (!all && k !== index % RANGES.length) return;
+    out.push({ entry, label: `range ${(r.start - T0) / 1000}..${(r.end - T0) / 1000}s/${r.step / 1000}s`, path: '/api/v1/query_range', form: { query: entry.q, start: String(r.start / 1000), end: String(r.end / 1000), step: String(r.step / 1000) } });
+  });
   return out;
 }
 

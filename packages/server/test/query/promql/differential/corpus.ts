@@ -6,8 +6,6 @@ export interface CorpusEntry {
   q: string;
   /** The instant result's order is defined (sort, sort_desc). */
   ordered?: boolean;
-  /** false: instant only; 'only': range only. Default: both. */
-  range?: false | 'only';
 }
 
 const q = (...list: string[]): CorpusEntry[] => list.map((x) => ({ q: x }));
@@ -365,6 +363,29 @@ export const CORPUS: CorpusEntry[] = [
   // ---- binary operators ----
   ...ARITH.flatMap((op) => q(`node_load1 ${op} 2`, `2 ${op} node_load1`, `node_load1 ${op} node_load1`, `special_value ${op} special_value{kind="mixed"}`, `3 ${op} 2`)),
   ...ARITH.map((op) => ({ q: `special_value ${op} on() group_left special_value{kind="mixed"}` })),
+  ...q(
+    'node_load1 atan2 2',
+    '2 atan2 node_load1',
+    '1 atan2 2',
+    'node_load1 atan2 node_load1',
+    'room_temperature_celsius atan2 on() group_left vector(-1)',
+    'special_value atan2 special_value{kind="mixed"}',
+    'special_value atan2 on() group_left special_value{kind="mixed"}',
+    'sum by (instance) (node_load1) atan2 sum by (instance) (up)',
+    'node_load1 atan2 bool 1',
+    '2 * 3 atan2 4',
+    '2 ^ 3 atan2 4',
+    'predict_linear(node_load1[10m:1m], 300)',
+    'holt_winters(rate(http_requests_total{job="web"}[5m])[20m:1m], 0.5, 0.5)',
+    'deriv(http_requests_total{job="web"}[10m])',
+    'sum by (le) (http_request_duration_seconds_bucket)',
+    'quantile_over_time(scalar(up{instance="node-b"}), node_load1[10m])',
+    'round(room_temperature_celsius, -2)',
+    'sum(rate({__name__=~"http_requests_total|jobs_processed_total"}[5m])) by (job)',
+    'count by (job) ({__name__=~".+", job=~"api|node"})',
+    'group({__name__=~"edge.*"}) by (kind)',
+    'max by (le) (edge_duration_seconds_bucket) - ignoring(kind) group_left min by (le) (edge_duration_seconds_bucket)',
+  ),
   ...CMP.flatMap((op) => q(`node_load1 ${op} 1`, `node_load1 ${op} bool 1`, `1 ${op} node_load1`, `node_load1 ${op} on(instance) node_load1 * 0.9`, `node_load1 ${op} bool on(instance) node_load1 * 0.9`, `2 ${op} bool 3`, `special_value ${op} bool 0`, `special_value ${op} 0`)),
   ...q(
     'node_load1 + on(instance) up',

@@ -4,7 +4,7 @@
 // and checks that our answer differs only in the documented way, so an entry that stops
 // diverging, or diverges differently, fails the test. Documented in docs/prometheus.md
 // ("Differences from Prometheus 2.42").
-import { labelsKey, valuesEqual, type ApiAnswer } from './compare.js';
+import { diffAnswers, labelsKey, valuesEqual, type ApiAnswer } from './compare.js';
 
 export interface Divergence {
   reason: string;
@@ -81,7 +81,29 @@ const DATE_OUT_OF_RANGE: Divergence = {
   check: pointwise((o) => o === 'NaN', 'NaN (ours) for an out-of-range time'),
 };
 
+const ATAN2_DROPS_NAME: Divergence = {
+  reason: 'atan2 between vectors drops the metric name like the other arithmetic operators since Prometheus 2.46 (engine.go shouldDropMetricName); 2.42 keeps it',
+  check: (ours, theirs) => {
+    const o = rows(ours);
+    const t = rows(theirs);
+    if (!o || !t) return 'expected success from both';
+    if (o.some((r) => '__name__' in r.metric)) return 'our result keeps a metric name';
+    const stripped = structuredClone(theirs);
+    for (const r of rows(stripped)!) delete r.metric.__name__;
+    const d = diffAnswers(ours, stripped, 'set');
+    return d && `beyond the metric name: ${d}`;
+  },
+};
+
 export const DIVERGENCES = new Map<string, Divergence>([
+  ...[
+    'node_load1 atan2 2',
+    '2 atan2 node_load1',
+    'node_load1 atan2 node_load1',
+    'room_temperature_celsius atan2 on() group_left vector(-1)',
+    'special_value atan2 special_value{kind="mixed"}',
+    'special_value atan2 on() group_left special_value{kind="mixed"}',
+  ].map((q) => [q, ATAN2_DROPS_NAME] as [string, Divergence]),
   ['rate(http_requests_total[1h])', zeroPointExtrapolation(60 * 60_000, true)],
   ['rate(http_requests_total[5m] offset 5m)', zeroPointExtrapolation(10 * 60_000, true)],
   ['increase(jobs_processed_total[1h])', zeroPointExtrapolation(90 * 60_000, true)],
@@ -89,6 +111,7 @@ export const DIVERGENCES = new Map<string, Divergence>([
   ['min_over_time(rate(http_requests_total[5m])[30m:1m])', zeroPointExtrapolation(36 * 60_000, true)],
   ['rate(http_requests_total{job="web"}[10m:1m])', zeroPointExtrapolation(11 * 60_000, true)],
   ['histogram_quantile(0.95, sum by (le, job) (rate(http_request_duration_seconds_bucket[10m]))) > 0.1', zeroPointExtrapolation(10 * 60_000, false)],
+  ['holt_winters(rate(http_requests_total{job="web"}[5m])[20m:1m], 0.5, 0.5)', zeroPointExtrapolation(25 * 60_000, false)],
   ['stddev_over_time(special_value[1m])', KAHAN_INF],
   ['stdvar_over_time(special_value[1m])', KAHAN_INF],
   ['year(special_value)', DATE_OUT_OF_RANGE],
