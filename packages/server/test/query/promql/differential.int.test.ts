@@ -206,7 +206,11 @@ describe('PromQL against Prometheus 2.42 (differential)', () => {
   });
 
   it('answers /api/v1/series, /labels and /label/<name>/values like Prometheus', async () => {
-    const range = { start: String(T0 / 1000), end: String((END + 10 * MIN) / 1000) };
+    // The whole data set, and a late window that the series which stopped early do not reach.
+    const ranges = [
+      { start: String(T0 / 1000), end: String((END + 10 * MIN) / 1000) },
+      { start: String((T0 + 2 * 60 * MIN) / 1000), end: String(END / 1000) },
+    ];
     const unexpected: string[] = [];
     const norm = (a: ApiAnswer, kind: 'series' | 'names') => {
       if (a.body.status !== 'success') return { httpStatus: a.httpStatus, status: a.body.status, errorType: a.body.errorType, error: a.body.error };
@@ -214,19 +218,35 @@ describe('PromQL against Prometheus 2.42 (differential)', () => {
       return { httpStatus: a.httpStatus, data: kind === 'series' ? (data as Array<Record<string, string>>).map(labelsKey).sort() : data };
     };
     let n = 0;
-    for (const sel of SERIES_SELECTORS) {
+    let divergent = 0;
+    for (const range of ranges) for (const sel of SERIES_SELECTORS) {
       const match = Array.isArray(sel) ? sel : [sel];
+      let theirSeries: Array<Record<string, string>> | undefined;
       for (const [path, kind] of [['/api/v1/series', 'series'], ['/api/v1/labels', 'names'], ['/api/v1/label/instance/values', 'names'], ['/api/v1/label/__name__/values', 'names']] as const) {
         const form = { ...range, 'match[]': match };
         const method = path.startsWith('/api/v1/label/') ? 'GET' : 'POST';
         const [ours, theirs] = await Promise.all([call(sightline!.httpUrl, path, form, method), call(prometheus!.url, path, form, method)]);
         n++;
+        if (kind === 'series' && theirs.body.status === 'success') theirSeries = theirs.body.data;
         const o = norm(ours, kind);
         const t = norm(theirs, kind);
-        if (JSON.stringify(o) !== JSON.stringify(t)) unexpected.push(`${path} ${JSON.stringify(match)}: ${JSON.stringify(o).slice(0, 400)} vs ${JSON.stringify(t).slice(0, 400)}`);
+        if (JSON.stringify(o) === JSON.stringify(t)) continue;
+        // Documented divergence: Prometheus answers /labels and /label/<name>/values with
+        // match[] from whole TSDB blocks (the head block spans hours), so series without a
+        // sample in [start, end] still contribute; Sightline answers from the series that
+        // have samples in the range, i.e. exactly what Prometheus' own /series returns.
+        if (theirSeries && kind === 'names') {
+          const name = path === '/api/v1/labels' ? undefined : path.split('/')[4]!;
+          const expected = [...new Set(theirSeries.flatMap((l) => (name === undefined ? Object.keys(l) : l[name] !== undefined ? [l[name]!] : [])))].sort();
+          if (JSON.stringify(o) === JSON.stringify({ httpStatus: 200, data: expected })) {
+            divergent++;
+            continue;
+          }
+        }
+        unexpected.push(`${path} ${JSON.stringify(match)} ${range.start}..${range.end}: ${JSON.stringify(o).slice(0, 400)} vs ${JSON.stringify(t).slice(0, 400)}`);
       }
     }
-    console.log(`series APIs: ${SERIES_SELECTORS.length} selectors, ${n} requests, ${unexpected.length} differences`);
+    console.log(`series APIs: ${SERIES_SELECTORS.length} selectors, ${n} requests, ${divergent} documented divergences (block-granular /labels, /label/<name>/values), ${unexpected.length} unexpected differences`);
     for (const u of unexpected) console.log('  ' + u);
     expect(unexpected).toEqual([]);
   }, 60_000);
