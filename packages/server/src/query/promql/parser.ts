@@ -81,6 +81,8 @@ function errorContext(input: string, at: number): string {
   const before = input.slice(0, at).trimEnd();
   if (/(^|[^\w:])offset$/i.test(before)) return ' in offset, expected duration';
   if (before.endsWith('@')) return ' in @, expected timestamp';
+  // Right after an aggregation operator's by/without clause, Go's grammar expects `(`.
+  if (/(^|[^\w:])(sum|avg|count|min|max|group|stddev|stdvar|topk|bottomk|quantile|count_values|limitk|limit_ratio)\s*(by|without)\s*\([^()]*\)$/i.test(before)) return ' in aggregation';
   return '';
 }
 
@@ -113,13 +115,14 @@ function describeUnexpectedToken(input: string, node: SyntaxNode): string {
     if (next === ')') return 'unexpected right parenthesis \')\'';
     if (next === ']') return 'unexpected right bracket \']\'';
     if (next === '}') return 'unexpected right brace \'}\'';
-    if (next === ',') return 'unexpected ","';
+    if (next === ',' || next === '{' || next === '(' || next === '[') return `unexpected "${next}"`;
     return `unexpected character: '${next}'`;
   }
   if (/^[A-Za-z_:][\w:]*$/.test(text)) return `unexpected identifier "${text}"`;
   if (/^[0-9.]/.test(text)) return `unexpected number "${text}"`;
   if (/^["'`]/.test(text)) return `unexpected string ${text}`;
   if ('+-*/%^'.includes(text[0]!)) return `unexpected <op:${text[0]}>`;
+  if ('{(['.includes(text[0]!)) return `unexpected "${text[0]}"`;
   return `unexpected character: '${[...text][0]}'`;
 }
 
@@ -301,6 +304,9 @@ class Builder {
     }
     if (kids.length === 1 && kids[0]!.name === 'NumberDurationLiteralInDurationContext') return this.durationLiteral(kids[0]!);
     if (kids.length === 1 && kids[0]!.name === 'OffsetDurationExpr') return this.offsetDuration(kids[0]!);
+    // Prometheus 2's grammar wants a plain duration after `offset`; say what it says.
+    const first = this.input.slice(n.from).trimStart()[0];
+    if (first === '(') this.fail(this.input.indexOf('(', n.from), 'unexpected "(" in offset, expected duration');
     this.fail(n, 'duration expressions are not supported (Prometheus 3 experimental feature)');
   }
 

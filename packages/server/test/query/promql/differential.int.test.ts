@@ -9,7 +9,7 @@ import { startPrometheus, type PrometheusProcess } from '../../helpers/prometheu
 import { postRemoteWrite, snappy } from '../../helpers/remote-write-encoder.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { diffAnswers, labelsKey, type ApiAnswer } from './differential/compare.js';
-import { CORPUS, SERIES_SELECTORS, type CorpusEntry } from './differential/corpus.js';
+import { CORPUS, expandTimes, SERIES_SELECTORS, type CorpusEntry } from './differential/corpus.js';
 import { buildDataset, SPAN_MS, writeRequests } from './differential/dataset.js';
 import { DIVERGENCES, RULES } from './differential/divergences.js';
 
@@ -96,14 +96,15 @@ const FULL = process.env.DIFFERENTIAL_FULL === '1';
 
 function requestsOf(entry: CorpusEntry, index: number): Request[] {
   const out: Request[] = [];
+  const query = expandTimes(entry.q, T0);
   const all = FULL || DIVERGENCES.has(entry.q);
   INSTANT_TIMES.forEach((t, k) => {
     if (!all && k !== index % INSTANT_TIMES.length) return;
-    out.push({ entry, label: `instant @${(t - T0) / 1000}s`, path: '/api/v1/query', form: { query: entry.q, time: String(t / 1000) } });
+    out.push({ entry, label: `instant @${(t - T0) / 1000}s`, path: '/api/v1/query', form: { query, time: String(t / 1000) } });
   });
   RANGES.forEach((r, k) => {
     if (!all && k !== index % RANGES.length) return;
-    out.push({ entry, label: `range ${(r.start - T0) / 1000}..${(r.end - T0) / 1000}s/${r.step / 1000}s`, path: '/api/v1/query_range', form: { query: entry.q, start: String(r.start / 1000), end: String(r.end / 1000), step: String(r.step / 1000) } });
+    out.push({ entry, label: `range ${(r.start - T0) / 1000}..${(r.end - T0) / 1000}s/${r.step / 1000}s`, path: '/api/v1/query_range', form: { query, start: String(r.start / 1000), end: String(r.end / 1000), step: String(r.step / 1000) } });
   });
   return out;
 }

@@ -25,6 +25,11 @@ const AGGS = ['sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count'];
 const ARITH = ['+', '-', '*', '/', '%', '^'];
 const CMP = ['==', '!=', '>', '<', '>=', '<='];
 
+/** `{{t0+N}}` in a query stands for the data set's start plus N seconds (a Unix time). */
+export function expandTimes(query: string, t0Ms: number): string {
+  return query.replace(/\{\{t0\+(\d+(?:\.\d+)?)\}\}/g, (_m, s: string) => String(t0Ms / 1000 + Number(s)));
+}
+
 export const CORPUS: CorpusEntry[] = [
   // ---- selectors and matchers ----
   ...q(
@@ -501,6 +506,34 @@ export const CORPUS: CorpusEntry[] = [
     'sum(up @ end())',
     'rate(http_requests_total[5m] @ end() offset 10m)',
     'max_over_time(node_load1[30m:1m] @ start())',
+  ),
+
+  // ---- @ with absolute times, collisions at some steps only ----
+  ...q(
+    'node_load1 @ {{t0+3600}}',
+    'node_load1 @ {{t0+3607.5}}',
+    'rate(http_requests_total[5m] @ {{t0+5400}})',
+    'timestamp(up @ {{t0+600}})',
+    'batch_last_success_timestamp_seconds @ {{t0+5400}}',
+    'sum_over_time(up[10m:1m] @ {{t0+1200}})',
+    'up @ {{t0+100000}}',
+    'up @ {job="x"}',
+    'up offset (1m)',
+    'sum by (job) up',
+    'sum up',
+    'sum(up) by (job) up',
+    'node_load1 @ {{t0+3600}} offset 10m',
+    'timestamp(up) == bool time()',
+    'sort_desc(count_values("value", round(node_load1)))',
+    'label_replace(up == 0 or up{instance="node-a"}, "instance", "x", "", "")',
+    'label_replace(up{instance=~"node.*"} == 0 or up{instance="node-a"}, "instance", "x", "", "")',
+    'sum by (instance) (up{job="node"} == 0) or vector(0)',
+    'quantile(0.5, nonexistent_metric)',
+    'stddev(node_load1{instance="node-a"})',
+    'vector(1) and on() up',
+    'up unless on() vector(1)',
+    'count_over_time((up == 0)[30m:15s])',
+    'absent_over_time((up == 0)[1m:15s])',
   ),
 
   // ---- errors and edge cases of evaluation ----
