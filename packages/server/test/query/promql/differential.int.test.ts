@@ -1,9 +1,11 @@
 // Differential test of the PromQL engine and the series APIs against Debian's Prometheus 2.42:
-// the same samples are remote-written into both, then every query of the corpus runs as an
-// instant query at several times and as a range query with several steps against both HTTP
-// APIs, and the answers must be the same (see differential/compare.ts for what "the same"
-// means). Deliberate divergences are listed in DIVERGENCES with their reason; each of them is
-// asserted too, so an entry that stops diverging (or diverges differently) fails the test.
+// the same samples (differential/dataset.ts) are remote-written into both, then every query of
+// the corpus (differential/corpus.ts) runs as an instant and as a range query against both
+// HTTP APIs (see requestsOf for which times and steps), and the answers must be the same (see
+// differential/compare.ts for what "the same" means). Deliberate divergences are listed in
+// differential/divergences.ts with their reason; each is checked too, so an entry that stops
+// diverging (or diverges differently) fails the test. DIFFERENTIAL_FULL=1 runs every query at
+// every time and step; DIFFERENTIAL_HOLD_S=<s> keeps both systems up for manual queries.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrometheus, type PrometheusProcess } from '../../helpers/prometheus-process.js';
 import { postRemoteWrite, snappy } from '../../helpers/remote-write-encoder.js';
