@@ -112,6 +112,8 @@ export const DIVERGENCES = new Map<string, Divergence>([
   ['rate(http_requests_total{job="web"}[10m:1m])', zeroPointExtrapolation(11 * 60_000, true)],
   ['histogram_quantile(0.95, sum by (le, job) (rate(http_request_duration_seconds_bucket[10m]))) > 0.1', zeroPointExtrapolation(10 * 60_000, false)],
   ['holt_winters(rate(http_requests_total{job="web"}[5m])[20m:1m], 0.5, 0.5)', zeroPointExtrapolation(25 * 60_000, false)],
+  ['max_over_time(rate(http_requests_total{code="200"}[5m])[10m:1m] offset 3m)', zeroPointExtrapolation(20 * 60_000, true)],
+  ['deriv(rate(http_requests_total{job="web"}[5m])[30m:1m])', zeroPointExtrapolation(36 * 60_000, false)],
   ['stddev_over_time(special_value[1m])', KAHAN_INF],
   ['stdvar_over_time(special_value[1m])', KAHAN_INF],
   ['year(special_value)', DATE_OUT_OF_RANGE],
