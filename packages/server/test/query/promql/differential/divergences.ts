@@ -82,7 +82,7 @@ const DATE_OUT_OF_RANGE: Divergence = {
 };
 
 const ATAN2_DROPS_NAME: Divergence = {
-  reason: 'atan2 between vectors drops the metric name like the other arithmetic operators since Prometheus 2.46 (engine.go shouldDropMetricName); 2.42 keeps it',
+  reason: 'atan2 between vectors drops the metric name like the other arithmetic operators since Prometheus 2.47 (engine.go shouldDropMetricName); 2.42 keeps it',
   check: (ours, theirs) => {
     const o = rows(ours);
     const t = rows(theirs);
