@@ -127,8 +127,8 @@ export const DIVERGENCES = new Map<string, Divergence>([
   ],
   ['sort_by_label(up, "instance")', EXPERIMENTAL('sort_by_label', 'Prometheus 2.49, experimental')],
   ['limitk(1, up)', EXPERIMENTAL('limitk', 'Prometheus 2.54, experimental')],
-  ['mad_over_time(node_load1[5m])', EXPERIMENTAL('mad_over_time', 'Prometheus 2.54, experimental')],
-  ['histogram_avg(http_request_duration_seconds_bucket)', EXPERIMENTAL('histogram_avg', 'Prometheus 2.53')],
+  ['mad_over_time(node_load1[5m])', EXPERIMENTAL('mad_over_time', 'Prometheus 2.49, experimental')],
+  ['histogram_avg(http_request_duration_seconds_bucket)', EXPERIMENTAL('histogram_avg', 'Prometheus 2.52')],
   [
     'up{job=~"(?<name>x)"}',
     {
