@@ -26,12 +26,12 @@ export interface PrometheusProcess {
   stop(): Promise<void>;
 }
 
-export async function startPrometheus(configYaml: string): Promise<PrometheusProcess> {
+export async function startPrometheus(configYaml: string, extraArgs: string[] = []): Promise<PrometheusProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'sightline-prom-'));
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, configYaml);
   const port = await freePort();
-  const child = spawn(PROMETHEUS_BIN, [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], {
+  const child = spawn(PROMETHEUS_BIN, [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

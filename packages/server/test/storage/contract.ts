@@ -165,6 +165,10 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         expect(await select([{ name: '__name__', type: '=~', value: 'node_.*|nothing' }])).toEqual([cpu.labels]);
         expect(await select([{ name: '__name__', type: '=~', value: 'node' }])).toEqual([]);
         expect(await select([{ name: '__name__', type: '=', value: 'up' }, { name: 'instance', type: '!~', value: '(a|b):1' }])).toEqual([web.labels]);
+        // Go 1.22+ group names (?<name>...) are RE2 too (Prometheus 2.55 accepts them), escaped or in a class they are literals.
+        expect(await select([{ name: '__name__', type: '=~', value: '(?<n>node)_.*' }])).toEqual([cpu.labels]);
+        expect(await select([{ name: '__name__', type: '=~', value: '\\(?<n>node_.*' }])).toEqual([]);
+        expect(await select([{ name: '__name__', type: '=~', value: '[(?<]*node_.*' }])).toEqual([cpu.labels]);
         // Matcher text is data, never SQL.
         expect(await select([{ name: "job') OR 1=1 --", type: '=', value: "x' OR '1'='1" }])).toEqual([]);
         const [got] = await store.selectSeries({ tenant: 'default', matchers: [{ name: 'instance', type: '=', value: 'b:1' }], startMs: T0 + 1, endMs: T0 + 30_000, maxSamples: 10 });

@@ -186,7 +186,7 @@ export const promApiRoutes: FastifyPluginAsync<PromApiOptions> = async (app, o) 
     const done = o.timer('prom_labels');
     try {
       const p = merged(req);
-      const matchers = params(p, 'match[]').map((s) => parseSelector(s));
+      const matchers = params(p, 'match[]').map((s) => parseSelector(s, 'match[]', false));
       const { startMs, endMs } = lookupRange(p);
       const limit = limitParam(p);
       const { series: found, truncated } = await selectSeries(o.store, o.tenant, matchers, startMs, endMs);
@@ -222,7 +222,7 @@ export const promApiRoutes: FastifyPluginAsync<PromApiOptions> = async (app, o) 
         const names = await o.store.metricNames(o.tenant, startMs, endMs);
         values = names.map((n) => n.name);
       } else {
-        const { series: found, truncated } = await selectSeries(o.store, o.tenant, selectors.map((s) => parseSelector(s)), startMs, endMs);
+        const { series: found, truncated } = await selectSeries(o.store, o.tenant, selectors.map((s) => parseSelector(s, 'match[]', false)), startMs, endMs);
         warnings = truncationWarning(truncated) ?? [];
         const set = new Set<string>();
         for (const s of found) {

@@ -10,7 +10,7 @@ import {
   type MatrixSelector, type SubqueryExpr, type VectorSelector,
 } from './ast.js';
 import { PromQLError } from './errors.js';
-import { formatPromFloat } from './format.js';
+import { formatGoFloat, formatPromFloat } from './format.js';
 import { goPow, isStaleNaN, kahanSumInc, quantile } from './float-math.js';
 import {
   INSTANT_FUNCTIONS, RANGE_FUNCTIONS,
@@ -496,7 +496,7 @@ class Evaluator {
         ratio = Math.max(-1, Math.min(1, param));
       } else {
         if (!convertibleToInt64(param) || Number.isNaN(param)) {
-          throw new PromQLError('execution', `Scalar value ${formatPromFloat(param)} overflows int64`);
+          throw new PromQLError('execution', `Scalar value ${formatGoFloat(param)} overflows int64`);
         }
         k = Math.min(Math.trunc(param), input.length);
         if (k < 1) return [];

@@ -23,3 +23,19 @@ export function formatPromFloat(f: number): string {
   else out = digits.slice(0, point) + '.' + digits.slice(point);
   return neg ? '-' + out : out;
 }
+
+/**
+ * Float text as Go's `%v` writes it (strconv.FormatFloat(f, 'g', -1, 64)), which Prometheus
+ * uses in error messages: the shortest digits, in exponent form (at least two exponent
+ * digits) when the exponent is below -4 or at least 6 — `1e+20`, `1.5e-05`, `123456`.
+ */
+export function formatGoFloat(f: number): string {
+  if (Number.isNaN(f)) return 'NaN';
+  if (f === Infinity) return '+Inf';
+  if (f === -Infinity) return '-Inf';
+  if (f === 0) return Object.is(f, -0) ? '-0' : '0';
+  const [mantissa, e] = f.toExponential().split('e') as [string, string];
+  const exp = Number(e);
+  if (exp < -4 || exp >= 6) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return formatPromFloat(f);
+}

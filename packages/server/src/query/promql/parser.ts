@@ -47,9 +47,56 @@ const SET_OPS = new Set<BinaryOp>(['and', 'or', 'unless']);
 export function isComparisonOp(op: BinaryOp): boolean { return COMPARISON_OPS.has(op); }
 export function isSetOp(op: BinaryOp): boolean { return SET_OPS.has(op); }
 
+/**
+ * End of input as Go's lexer and parser report it: the lexer complains about what is still
+ * open (braces, then parentheses, then a bracket), the parser about what it expected.
+ */
+function describeEndOfInput(input: string, at: number): string {
+  let paren = 0, bracket = 0, brace = 0;
+  for (let i = 0; i < at; i++) {
+    const c = input[i]!;
+    if (c === '"' || c === "'" || c === '`') {
+      let j = i + 1;
+      while (j < at && input[j] !== c) j += input[j] === '\\' && c !== '`' ? 2 : 1;
+      i = j;
+    } else if (c === '#') {
+      while (i < at && input[i] !== '\n') i++;
+    } else if (c === '(') paren++;
+    else if (c === ')') paren--;
+    else if (c === '[') bracket++;
+    else if (c === ']') bracket--;
+    else if (c === '{') brace++;
+    else if (c === '}') brace--;
+  }
+  if (brace > 0) return 'unexpected end of input inside braces';
+  if (paren > 0) return 'unclosed left parenthesis';
+  if (bracket > 0) return 'unclosed left bracket';
+  return 'unexpected end of input';
+}
+
+const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset']);
+
+/** The context Go's grammar names for an error right after `offset` or `@`. */
+function errorContext(input: string, at: number): string {
+  const before = input.slice(0, at).trimEnd();
+  if (/(^|[^\w:])offset$/i.test(before)) return ' in offset, expected duration';
+  if (before.endsWith('@')) return ' in @, expected timestamp';
+  // Right after an aggregation operator's by/without clause, Go's grammar expects `(`.
+  if (/(^|[^\w:])(sum|avg|count|min|max|group|stddev|stdvar|topk|bottomk|quantile|count_values|limitk|limit_ratio)\s*(by|without)\s*\([^()]*\)$/i.test(before)) return ' in aggregation';
+  return '';
+}
+
 function describeUnexpected(input: string, node: SyntaxNode): string {
+  const msg = describeUnexpectedToken(input, node);
+  return msg.startsWith('unexpected ') && !msg.startsWith('unclosed') && !msg.endsWith('inside braces') ? msg + errorContext(input, node.from) : msg;
+}
+
+function describeUnexpectedToken(input: string, node: SyntaxNode): string {
   const text = input.slice(node.from, node.to).trim();
-  if (node.from >= input.trimEnd().length) return 'unexpected end of input';
+  if (node.from >= input.trimEnd().length) return describeEndOfInput(input, input.length);
+  const word = /^[A-Za-z_]\w*/.exec(text)?.[0];
+  if (word !== undefined && KEYWORDS.has(word.toLowerCase())) return `unexpected <${word.toLowerCase()}>`;
+  if (text.startsWith(':')) return 'unexpected colon \':\'';
   const first = node.firstChild;
   if (first && first.name !== '⚠') {
     const name = first.name;
@@ -62,16 +109,20 @@ function describeUnexpected(input: string, node: SyntaxNode): string {
   }
   if (text === '') {
     const next = input.slice(node.from).trimStart()[0];
-    if (next === undefined) return 'unexpected end of input';
+    if (next === undefined) return describeEndOfInput(input, input.length);
+    if ('+-*/%^'.includes(next)) return `unexpected <op:${next}>`;
+    if (next === ':') return 'unexpected colon \':\'';
     if (next === ')') return 'unexpected right parenthesis \')\'';
     if (next === ']') return 'unexpected right bracket \']\'';
     if (next === '}') return 'unexpected right brace \'}\'';
-    if (next === ',') return 'unexpected ","';
+    if (next === ',' || next === '{' || next === '(' || next === '[') return `unexpected "${next}"`;
     return `unexpected character: '${next}'`;
   }
   if (/^[A-Za-z_:][\w:]*$/.test(text)) return `unexpected identifier "${text}"`;
   if (/^[0-9.]/.test(text)) return `unexpected number "${text}"`;
   if (/^["'`]/.test(text)) return `unexpected string ${text}`;
+  if ('+-*/%^'.includes(text[0]!)) return `unexpected <op:${text[0]}>`;
+  if ('{(['.includes(text[0]!)) return `unexpected "${text[0]}"`;
   return `unexpected character: '${[...text][0]}'`;
 }
 
@@ -130,6 +181,11 @@ class Builder {
       case 'NumberDurationLiteral': {
         const t = this.text(n);
         const v = parseNumberLiteral(t.replace(/^([+-])\s+/, '$1'));
+        if (v !== undefined && !Number.isFinite(v) && !/^[+-]?\s*(inf|infinity|nan)$/i.test(t)) {
+          // Go's strconv.ParseFloat refuses what does not fit a float64 (`1e400`).
+          const sign = /^[+-]\s*/.exec(t)?.[0].length ?? 0;
+          this.fail(n.from + sign, `error parsing number: strconv.ParseFloat: parsing ${JSON.stringify(t.slice(sign))}: value out of range`);
+        }
         if (v !== undefined) return { kind: 'NumberLiteral', value: v };
         // A duration where a number is expected means its seconds (`predict_linear(x[1h], 1d)`).
         const d = parseDurationMs(t);
@@ -168,7 +224,7 @@ class Builder {
         if (e.offsetMs !== 0 || e.at !== undefined) this.fail(n, 'no offset or @ modifiers allowed before range');
         const d = children(n).find((c) => c.name === 'DurationExpr');
         const rangeMs = this.duration(d!);
-        if (rangeMs <= 0) this.fail(d!, `range must be greater than 0`);
+        if (rangeMs <= 0) this.fail(d!, 'duration must be greater than 0');
         return { kind: 'MatrixSelector', selector: e, rangeMs };
       }
       case 'SubqueryExpr': {
@@ -179,8 +235,8 @@ class Builder {
         const ds = children(n).filter((c) => c.name === 'DurationExpr');
         const rangeMs = this.duration(ds[0]!);
         const stepMs = ds[1] ? this.duration(ds[1]) : 0;
-        if (rangeMs <= 0) this.fail(ds[0]!, 'range must be greater than 0');
-        if (ds[1] && stepMs <= 0) this.fail(ds[1], 'step must be greater than 0');
+        if (rangeMs <= 0) this.fail(ds[0]!, 'duration must be greater than 0');
+        if (ds[1] && stepMs <= 0) this.fail(ds[1], 'duration must be greater than 0');
         return { kind: 'SubqueryExpr', expr: e, rangeMs, stepMs, offsetMs: 0 };
       }
       case 'OffsetExpr': {
@@ -248,6 +304,9 @@ class Builder {
     }
     if (kids.length === 1 && kids[0]!.name === 'NumberDurationLiteralInDurationContext') return this.durationLiteral(kids[0]!);
     if (kids.length === 1 && kids[0]!.name === 'OffsetDurationExpr') return this.offsetDuration(kids[0]!);
+    // Prometheus 2's grammar wants a plain duration after `offset`; say what it says.
+    const first = this.input.slice(n.from).trimStart()[0];
+    if (first === '(') this.fail(this.input.indexOf('(', n.from), 'unexpected "(" in offset, expected duration');
     this.fail(n, 'duration expressions are not supported (Prometheus 3 experimental feature)');
   }
 
@@ -313,12 +372,14 @@ class Builder {
     }
     const lt = exprType(lhs);
     const rt = exprType(rhs);
-    if (returnBool && !COMPARISON_OPS.has(op)) this.fail(n, 'bool modifier can only be used on comparisons');
+    // Prometheus reports these two at the operator (opRange in checkAST).
+    if (returnBool && !COMPARISON_OPS.has(op)) this.fail(opNode, 'bool modifier can only be used on comparison operators');
     if ((lt !== 'scalar' && lt !== 'vector') || (rt !== 'scalar' && rt !== 'vector')) {
-      this.fail(n, 'binary expression must contain only scalar and instant vector types');
+      // At the offending operand, as Go does.
+      this.fail(lt !== 'scalar' && lt !== 'vector' ? exprs[0]! : exprs[1]!, 'binary expression must contain only scalar and instant vector types');
     }
     if (COMPARISON_OPS.has(op) && !returnBool && lt === 'scalar' && rt === 'scalar') {
-      this.fail(n, 'comparisons between scalars must use BOOL modifier');
+      this.fail(opNode, 'comparisons between scalars must use BOOL modifier');
     }
     if (SET_OPS.has(op)) {
       if (lt === 'scalar' || rt === 'scalar') {
@@ -334,7 +395,7 @@ class Builder {
     }
     if (matching && matching.on) {
       for (const l of matching.include) {
-        if (matching.labels.includes(l)) this.fail(n, `label "${l}" must not occur in ON and GROUP clause at once`);
+        if (matching.labels.includes(l)) this.fail(opNode, `label "${l}" must not occur in ON and GROUP clause at once`);
       }
     }
     if (!matching && lt === 'vector' && rt === 'vector') {
@@ -426,7 +487,10 @@ class Builder {
             try {
               compileAnchoredRE2(value);
             } catch (err) {
-              this.fail(valueNode, `error parsing regexp: ${(err as Error).message}`);
+              // Go reports it at the matcher; for a paren error its message quotes the whole
+              // anchored expression Prometheus compiles.
+              const msg = (err as Error).message;
+              this.fail(c, `error parsing regexp: ${msg}${msg === 'missing closing )' || msg === 'unexpected )' ? `: \`^(?:${value})$\`` : ''}`);
             }
           }
           matchers.push({ name: label, type, value });

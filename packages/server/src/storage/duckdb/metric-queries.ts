@@ -27,7 +27,7 @@ export function matcherConditions(p: Params, tenant: string, matchers: readonly 
   const conds = [`tenant = ${p.varchar(tenant)}`];
   for (const m of matchers) {
     const col = m.name === '__name__' ? 'name' : `coalesce(json_extract_string(labels, ${p.varchar(jsonPointer(m.name))}), '')`;
-    const v = p.varchar(m.value);
+    const v = p.varchar(m.type === '=~' || m.type === '!~' ? re2NamedGroups(m.value) : m.value);
     switch (m.type) {
       case '=': conds.push(`${col} = ${v}`); break;
       case '!=': conds.push(`${col} <> ${v}`); break;
@@ -212,4 +212,39 @@ export class MetricQueries {
 
 function checkLimitLarge(limit: number): number {
   return limit > 100_000 && Number.isInteger(limit) ? Math.min(limit, MAX_SAMPLES) : checkLimit(limit);
+}
+
+/**
+ * DuckDB's RE2 only knows Go's older named-group spelling `(?P<name>`; Go 1.22+ (and so
+ * Prometheus 2.55) also accepts `(?<name>`, which the PromQL parser lets through. Rewrites
+ * unescaped `(?<` outside character classes so such a selector filters instead of failing.
+ */
+export function re2NamedGroups(pattern: string): string {
+  if (!pattern.includes('(?<')) return pattern;
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      out += c + (pattern[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+      // A ']' right after '[' or '[^' is a literal member of the class.
+      if (pattern[i + 1] === '^') out += pattern[++i];
+      if (pattern[i + 1] === ']') out += pattern[++i];
+      continue;
+    } else if (c === '(' && pattern.startsWith('?<', i + 1) && pattern[i + 3] !== '=' && pattern[i + 3] !== '!') {
+      out += '(?P<';
+      i += 2;
+      continue;
+    }
+    out += c;
+  }
+  return out;
 }

@@ -113,6 +113,13 @@ describe('PromQL engine', () => {
     expect(await engine.range('default', '2 * 3', 0, M, 30_000)).toMatchObject({ resultType: 'matrix', result: [{ metric: {}, values: [[0, '6'], [30, '6'], [60, '6']] }] });
   });
 
+  it('words a topk/bottomk parameter out of int64 range as Go prints it (%v)', async () => {
+    // Checked against Prometheus 2.42 by the differential test (topk(1e20, up)).
+    await expect(instant('topk(1e20, up)', 0)).rejects.toMatchObject({ type: 'execution', message: 'Scalar value 1e+20 overflows int64' });
+    await expect(instant('bottomk(-1e19, up)', 0)).rejects.toMatchObject({ type: 'execution', message: 'Scalar value -1e+19 overflows int64' });
+    await expect(instant('topk(NaN, up)', 0)).rejects.toMatchObject({ type: 'execution', message: 'Scalar value NaN overflows int64' });
+  });
+
   it('rejects range queries of strings and range vectors, and bad steps', async () => {
     await expect(engine.range('default', '"a"', 0, M, 1000)).rejects.toMatchObject({ type: 'bad_data', message: 'invalid expression type "string" for range query, must be Scalar or instant Vector' });
     await expect(engine.range('default', 'up[5m]', 0, M, 1000)).rejects.toMatchObject({ type: 'bad_data', message: 'invalid expression type "range vector" for range query, must be Scalar or instant Vector' });
