@@ -1,5 +1,7 @@
 // Which rollup tier answers a selector. The coarsest tier that is fine enough for the query:
 //   - resolution r <= the step the selector is evaluated at (instant queries: no step bound);
+//   - approximate answers (plain selectors, rate() and its kin, from bucket-last samples):
+//     range queries with step >= APPROX_STEP_BUCKETS * r only;
 //   - instant-vector selectors: r <= the lookback delta, so every step still finds a point;
 //   - range selectors: r * minPoints <= range (rate() needs two points per window), and for
 //     min/max/sum/count/avg_over_time the range is a multiple of r, so a window aligned to r
@@ -27,11 +29,20 @@ export interface TierState {
 
 const EXACT = new Set<SelectHint['aggregate']>(['min', 'max', 'sum', 'count', 'avg']);
 
+/**
+ * Selectors answered from bucket-last samples (plain selectors, rate() and its kin) are only
+ * approximately what raw samples give: a point may come from up to one bucket earlier. They
+ * read a tier only in range queries whose step is at least this many buckets, so the error
+ * stays under a fifth of a step (Thanos' auto-downsampling rule); instant queries read raw.
+ */
+export const APPROX_STEP_BUCKETS = 5;
+
 /** True when the tier's buckets are fine enough for the hint. */
 export function tierFits(t: TierInfo, hint: SelectHint): boolean {
   const r = t.resolutionMs;
   if (hint.aggregate === 'raw') return false;
   if (hint.stepMs !== undefined && r > hint.stepMs) return false;
+  if (!EXACT.has(hint.aggregate) && (hint.stepMs === undefined || r * APPROX_STEP_BUCKETS > hint.stepMs)) return false;
   if (hint.rangeMs === undefined) return r <= (hint.lookbackMs ?? 0);
   if (r * hint.minPoints > hint.rangeMs) return false;
   return !EXACT.has(hint.aggregate) || hint.rangeMs % r === 0;

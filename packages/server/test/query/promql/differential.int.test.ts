@@ -34,7 +34,10 @@ beforeAll(async () => {
   const started = Date.now();
   [prometheus, sightline] = await Promise.all([
     startPrometheus('global: { scrape_interval: 15s, evaluation_interval: 1m }\n', ['--web.enable-remote-write-receiver']),
-    startTestServer(),
+    // Raw-sample semantics are what is compared with Prometheus. Rollup tiers answer long-range
+    // queries at coarse steps approximately by design (docs/prometheus.md); their accuracy
+    // against raw answers is tested in rollup-query.int.test.ts.
+    startTestServer({ metrics: { rollups: { enabled: false } } }),
   ]);
   const data = buildDataset(T0);
   // Sequentially, window after window: both systems receive the samples in time order.

@@ -82,10 +82,13 @@ describe('rollup tiers in PromQL', () => {
     const five = await range('max_over_time(temp[5m])', from, from + 6 * HOUR, '5m');
     expect(five.tiers).toBe('5m');
     expect(values(five)).toEqual(values(await range('max_over_time(temp[5m])', from, from + 6 * HOUR, '5m', { sightline_tier: 'raw' })));
-    // A plain selector at step 5m: the 5m bucket's last sample is the one the lookback finds.
+    // A plain selector is answered from bucket-last samples, so only at steps of five buckets
+    // or more: 1m buckets at step 5m. Here the 1m bucket's last sample is the one the lookback finds.
     const plain = await range('temp', from, from + 6 * HOUR, '5m');
-    expect(plain.tiers).toBe('5m');
+    expect(plain.tiers).toBe('1m');
     expect(values(plain)).toEqual(values(await range('temp', from, from + 6 * HOUR, '5m', { sightline_tier: 'raw' })));
+    expect((await range('temp', from, from + 6 * HOUR, '4m')).tiers).toBe('raw');
+    expect((await query('/api/v1/query', { query: 'temp', time: (T0 + 5 * HOUR) / 1000 })).tiers).toBe('raw');
     const fine = await range('temp', from, from + HOUR, '15s');
     expect(fine.tiers).toBe('raw');
     expect(fine.body.data.stats.tiers).toEqual(['raw']);
@@ -99,7 +102,7 @@ describe('rollup tiers in PromQL', () => {
 
   it('keeps rate() on counters close to the raw answer at step 1h', async () => {
     const tier = await range('rate(req_total[2h])', from, to, '1h');
-    expect(tier.tiers).toBe('1h');
+    expect(tier.tiers).toBe('5m');
     const raw = values(await range('rate(req_total[2h])', from, to, '1h', { sightline_tier: 'raw' }));
     const got = values(tier);
     expect(got.length).toBe(raw.length);

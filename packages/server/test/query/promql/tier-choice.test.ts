@@ -24,15 +24,17 @@ describe('chooseTier', () => {
 
   it.each<[string, SelectHint, string]>([
     ['plain selector, step 15s', plain(15_000), 'raw'],
-    ['plain selector, step 1m', plain(M), '1m'],
+    ['plain selector, step 1m (approximate: needs step >= 5 buckets)', plain(M), 'raw'],
+    ['plain selector, step 5m', plain(5 * M), '1m'],
     ['plain selector, step 1h (lookback 5m bounds it)', plain(H), '5m'],
-    ['plain selector, instant query', plain(undefined), '5m'],
+    ['plain selector, instant query (approximate answers only in range queries)', plain(undefined), 'raw'],
     ['sum_over_time[1h] at step 1h', over('sum', H, H), '1h'],
     ['sum_over_time[1h] at step 5m', over('sum', H, 5 * M), '5m'],
     ['sum_over_time[90m] at step 1h (not a multiple of 1h)', over('sum', 90 * M, H), '5m'],
     ['avg_over_time[7m] at step 1h', over('avg', 7 * M, H), '1m'],
     ['rate[1h] at step 1h needs two points per window', over('last', H, H, 2), '5m'],
-    ['rate[2h] at step 1h', over('last', 2 * H, H, 2), '1h'],
+    ['rate[2h] at step 1h (1h buckets would be a whole step)', over('last', 2 * H, H, 2), '5m'],
+    ['rate[2h] at step 6h', over('last', 2 * H, 6 * H, 2), '1h'],
     ['rate[1m] at step 15s', over('last', M, 15_000, 2), 'raw'],
     ['quantile_over_time needs raw', over('raw', H, H), 'raw'],
   ])('%s -> %s', (_name, hint, want) => {
@@ -45,7 +47,7 @@ describe('chooseTier', () => {
     expect(pick(state, NOW - 24 * H + 7 * M, over('avg', H, undefined))).toBe('1m');
     expect(pick(state, NOW - 24 * H + 7_000, over('avg', H, undefined))).toBe('raw');
     expect(pick(state, NOW - 24 * H, over('sum', 2 * H, 90 * M))).toBe('5m');
-    expect(pick(state, NOW - 24 * H + 7_000, over('last', 2 * H, H, 2))).toBe('1h');
+    expect(pick(state, NOW - 24 * H + 7_000, over('last', 2 * H, 6 * H, 2))).toBe('1h');
   });
 
   it('uses a tier only where it is built over the window start and still held', () => {
@@ -79,7 +81,10 @@ describe('chooseTier', () => {
     const t = { name: '5m', resolutionMs: 5 * M, builtUntilMs: NOW, availableFromMs: -Infinity };
     expect(tierFits(t, over('max', 10 * M, 5 * M))).toBe(true);
     expect(tierFits(t, over('max', 12 * M, 5 * M))).toBe(false);
-    expect(tierFits(t, over('last', 10 * M, 5 * M, 2))).toBe(true);
-    expect(tierFits(t, over('last', 9 * M, 5 * M, 2))).toBe(false);
+    expect(tierFits(t, over('last', 10 * M, 25 * M, 2))).toBe(true);
+    expect(tierFits(t, over('last', 9 * M, 25 * M, 2))).toBe(false);
+    // Bucket-last answers are approximate: only at steps of five buckets or more.
+    expect(tierFits(t, over('last', 10 * M, 20 * M, 2))).toBe(false);
+    expect(tierFits(t, plain(undefined))).toBe(false);
   });
 });
