@@ -86,17 +86,7 @@ async function buildCache() {
   rmSync(omPath);
   const promtoolS = (Date.now() - t) / 1000;
   log(`promtool create-blocks-from openmetrics: ${promtoolS} s`);
-  const prom = await startPrometheus({ dataDir: promData });
-  const blocks = () => readdirSync(promData).filter((d) => existsSync(join(promData, d, 'meta.json'))).length;
-  let last = -1;
-  let stable = 0;
-  while (stable < 4) {
-    await sleep(5000);
-    const n = blocks();
-    stable = n === last ? stable + 1 : 0;
-    last = n;
-  }
-  await prom.stop({ keep: true });
+  const last = await compactPrometheus(promData);
   log(`Prometheus compacted to ${last} blocks`);
 
   // Sightline: remote_write into a fresh server.
@@ -115,14 +105,43 @@ async function buildCache() {
   const manifest = {
     series: series.length, steps, intervalS: INTERVAL_S, firstMs, endMs, samples: series.length * steps,
     prometheusBlocks: last, prometheusBlockBytes: blockBytes, sightlineDayFileBytes: dirBytes(join(slData, 'metrics'), (p) => p.endsWith('.duckdb')),
-    sightlineCatalogBytes: dirBytes(slData, (p) => p.endsWith('catalog.duckdb')), sightlineLoadS: loadS, promtoolS,
+    sightlineCatalogBytes: dirBytes(slData, (p) => p.endsWith('catalog.duckdb')), sightlineLoadS: loadS, promtoolS, prometheusCompacted: true,
   };
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
   return manifest;
 }
 
+/**
+ * Starts Prometheus on the backfilled 2 h blocks and waits until it has compacted them, as it
+ * does on its own (its first compaction runs a minute after start), so that queries later
+ * neither hit 13 small blocks nor race a background compaction.
+ */
+async function compactPrometheus(promData) {
+  const prom = await startPrometheus({ dataDir: promData });
+  const blocks = () => readdirSync(promData).filter((d) => existsSync(join(promData, d, 'meta.json'))).length;
+  const started = Date.now();
+  let last = blocks();
+  let lastChange = Date.now();
+  while (Date.now() - started < 90_000 || Date.now() - lastChange < 30_000) {
+    await sleep(5000);
+    const n = blocks();
+    if (n !== last) lastChange = Date.now();
+    last = n;
+  }
+  await prom.stop({ keep: true });
+  return last;
+}
+
 let manifest = !args.rebuild && existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : undefined;
 if (!manifest) manifest = await buildCache();
+if (!manifest.prometheusCompacted) {
+  // Caches built before compaction was waited for.
+  manifest.prometheusBlocks = await compactPrometheus(join(cacheDir, 'prometheus'));
+  manifest.prometheusBlockBytes = dirBytes(join(cacheDir, 'prometheus'), (p) => /\/(chunks\/|index$)/.test(p));
+  manifest.prometheusCompacted = true;
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+  log(`Prometheus compacted the backfilled blocks into ${manifest.prometheusBlocks}`);
+}
 const END = manifest.endMs / 1000;
 log(`data: ${manifest.series} series x ${manifest.steps} samples (every ${manifest.intervalS}s), ${manifest.samples} samples ending ${new Date(manifest.endMs).toISOString()}; ` +
   `disk: Prometheus blocks ${(manifest.prometheusBlockBytes / manifest.samples).toFixed(2)} B/sample, Sightline day files ${(manifest.sightlineDayFileBytes / manifest.samples).toFixed(2)} B/sample (+catalog ${(manifest.sightlineCatalogBytes / manifest.samples).toFixed(2)})`);
