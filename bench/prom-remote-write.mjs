@@ -68,15 +68,21 @@ async function storedSamples(url) {
   return n;
 }
 
+/** Sends the whole stream to a running server: throughput, CPU seconds, peak RSS, samples stored. */
+async function measureIngest(server) {
+  const before = procStats(server.proc.pid);
+  const started = performance.now();
+  const r = await sendShards(server.url, shards, { samplesOf });
+  const wallS = (performance.now() - started) / 1000;
+  const after = procStats(server.proc.pid);
+  const stored = await storedSamples(server.url);
+  return { ...r, wallS, samplesPerS: r.acked / wallS, cpuS: after.cpuS - before.cpuS, peakRssMiB: after.peakRssBytes / 2 ** 20, stored };
+}
+
 async function runPrometheus() {
   const prom = await startPrometheus();
   try {
-    const before = procStats(prom.proc.pid);
-    const started = performance.now();
-    const r = await sendShards(prom.url, shards, { samplesOf });
-    const wallS = (performance.now() - started) / 1000;
-    const after = procStats(prom.proc.pid);
-    const stored = await storedSamples(prom.url);
+    const m = await measureIngest(prom);
     const walBytes = dirBytes(prom.dataDir, (p) => /\/(wal|chunks_head)\//.test(p));
     const snap = await fetch(`${prom.url}/api/v1/admin/tsdb/snapshot?skip_head=false`, { method: 'POST' }).then((x) => x.json());
     const snapDir = join(prom.dataDir, 'snapshots', snap.data.name);
@@ -87,7 +93,7 @@ async function runPrometheus() {
       blockBytes += dirBytes(join(dir, 'chunks')) + statSync(join(dir, 'index')).size;
       blockSamples += JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')).stats.numSamples;
     }
-    return { system: 'prometheus', ...r, wallS, samplesPerS: r.acked / wallS, cpuS: after.cpuS - before.cpuS, peakRssMiB: after.peakRssBytes / 2 ** 20, stored, disk: { walAndHeadBytesPerSample: walBytes / r.acked, blockBytesPerSample: blockBytes / blockSamples, blockSamples } };
+    return { system: 'prometheus', ...m, disk: { walAndHeadBytesPerSample: walBytes / m.acked, blockBytesPerSample: blockBytes / blockSamples, blockSamples } };
   } finally {
     await prom.stop();
   }
@@ -96,17 +102,12 @@ async function runPrometheus() {
 async function runSightline() {
   const sl = await startSightline();
   try {
-    const before = procStats(sl.proc.pid);
-    const started = performance.now();
-    const r = await sendShards(sl.url, shards, { samplesOf });
-    const wallS = (performance.now() - started) / 1000;
-    const after = procStats(sl.proc.pid);
-    const stored = await storedSamples(sl.url);
+    const m = await measureIngest(sl);
     await sl.stop({ keep: true }); // SIGTERM: checkpoints every attached database
     const days = dirBytes(join(sl.dataDir, 'metrics'), (p) => p.endsWith('.duckdb'));
     const wals = dirBytes(sl.dataDir, (p) => p.endsWith('.wal'));
     const catalog = statSync(join(sl.dataDir, 'catalog.duckdb')).size;
-    return { system: 'sightline', ...r, wallS, samplesPerS: r.acked / wallS, cpuS: after.cpuS - before.cpuS, peakRssMiB: after.peakRssBytes / 2 ** 20, stored, disk: { dayFileBytesPerSample: days / r.acked, withCatalogBytesPerSample: (days + catalog) / r.acked, catalogBytes: catalog, walBytesLeft: wals } };
+    return { system: 'sightline', ...m, disk: { dayFileBytesPerSample: days / m.acked, withCatalogBytesPerSample: (days + catalog) / m.acked, catalogBytes: catalog, walBytesLeft: wals } };
   } finally {
     await sl.stop();
     rmSync(sl.dataDir, { recursive: true, force: true });

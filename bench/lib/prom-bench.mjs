@@ -8,6 +8,7 @@ import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { seeded } from './otlp-proto-encoder.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // Series layout: 5 jobs x N instances, 100 series per instance (so 100 instances = 10,000 series):
@@ -68,24 +69,12 @@ function rateFor(j, method, status) {
   return m * s * (1 + j * 0.3);
 }
 
-/** Mulberry32: deterministic, fast. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Values step by step: `next(intervalS)` advances every series by one scrape interval and
  * returns the Float64Array of current values (the same array each time).
  */
 export function valueGenerator(series, seed = 42) {
-  const r = rng(seed);
+  const r = seeded(seed);
   const v = new Float64Array(series.length);
   for (let i = 0; i < series.length; i++) {
     const s = series[i];
