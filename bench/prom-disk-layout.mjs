@@ -52,6 +52,29 @@ try {
     const ms = performance.now() - t0;
     await c.run(`ATTACH '${sorted}' AS s`);
     show(`${f} rewritten sorted by (tenant, fingerprint, t_ms) in ${(ms / 1000).toFixed(1)} s`, await perColumn('s.samples'), statSync(sorted).size);
+    // What the layout does to a selector's read: the samples of every histogram bucket series
+    // of this day, with the statement selectSeries runs (minus the tenant/time filters that
+    // select everything here), as written against sorted; alternating, median of 3.
+    await c.run(`ATTACH '${join(src, 'catalog.duckdb')}' AS cat (READ_ONLY)`);
+    const fps = (await c.runAndReadAll(`SELECT fingerprint FROM cat.main.series WHERE name = 'http_request_duration_seconds_bucket'`)).getRows().map((r) => r[0]);
+    if (fps.length > 0) {
+      const read = async (table) => {
+        const t0 = performance.now();
+        const r = await c.run(`SELECT fingerprint::DOUBLE, t_ms::DOUBLE, value FROM ${table} WHERE tenant = 'default' AND fingerprint IN (SELECT unnest([${fps.join(',')}]::BIGINT[]))`);
+        return [performance.now() - t0, r.rowCount];
+      };
+      const times = { written: [], sorted: [] };
+      let rowsRead = 0;
+      for (let r = 0; r < 3; r++) {
+        for (const [k, table] of r % 2 ? [['sorted', 's.samples'], ['written', 'samples']] : [['written', 'samples'], ['sorted', 's.samples']]) {
+          const [ms, rowsGot] = await read(table);
+          times[k].push(ms);
+          rowsRead = rowsGot;
+        }
+      }
+      const med = (xs) => [...xs].sort((a, b) => a - b)[1];
+      console.log(`  read ${fps.length} bucket series (${rowsRead} samples) from this day: as written ${med(times.written).toFixed(0)} ms, sorted ${med(times.sorted).toFixed(0)} ms (median of 3, DuckDB default threads)`);
+    }
     c.closeSync();
     db.closeSync();
   }
