@@ -24,12 +24,11 @@
 // the HTTP round trip to the end of the JSON body. Reported: per-query medians, the ratio
 // Sightline/Prometheus and the median of the ratios.
 import { execFileSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compressSync } from 'snappy';
-import { buildSeries, buildStream, dirBytes, median, procStats, promQuery, sendShards, sleep, startPrometheus, startSightline, valueGenerator } from './lib/prom-bench.mjs';
+import { buildSeries, buildStream, dirBytes, median, procStats, promQuery, sendShards, sleep, startPrometheus, startSightline, tempDir, valueGenerator } from './lib/prom-bench.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -216,7 +215,7 @@ async function timed(server, q) {
   return { ms: performance.now() - started, data };
 }
 
-const work = mkdtempSync(join(tmpdir(), 'promperf-query-'));
+const work = tempDir('promperf-query-');
 cpSync(join(cacheDir, 'prometheus'), join(work, 'prometheus'), { recursive: true });
 cpSync(join(cacheDir, 'sightline'), join(work, 'sightline'), { recursive: true });
 const prom = await startPrometheus({ dataDir: join(work, 'prometheus') });

@@ -253,17 +253,27 @@ export function buildStream({ series, steps, intervalS, firstMs, shards: shardCo
 // Processes
 // ---------------------------------------------------------------------------------------------
 const children = new Set();
+const tempDirs = new Set();
 let cleanupInstalled = false;
 function installCleanup() {
   if (cleanupInstalled) return;
   cleanupInstalled = true;
   const killAll = () => {
     for (const c of children) if (c.exitCode === null && c.pid) try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
   };
   process.on('exit', killAll);
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); process.exit(130); });
   process.on('uncaughtException', (e) => { console.error(e); killAll(); process.exit(1); });
   process.on('unhandledRejection', (e) => { console.error(e); killAll(); process.exit(1); });
+}
+
+/** A temporary directory that is removed when the script exits, however it exits. */
+export function tempDir(prefix) {
+  installCleanup();
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
 }
 
 export function freePort() {
@@ -297,7 +307,7 @@ async function stopProc(proc, timeoutMs = 60_000) {
 
 /** Prometheus 2.42 with the remote_write receiver and the admin API (for TSDB snapshots). */
 export async function startPrometheus({ dataDir, extraArgs = [] } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'promperf-prom-'));
+  const dir = tempDir('promperf-prom-');
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, 'global:\n  scrape_interval: 1m\n');
   const ownData = !dataDir;
@@ -332,7 +342,7 @@ export async function startPrometheus({ dataDir, extraArgs = [] } = {}) {
 /** The built Sightline server (`npm run build` first), defaults except ports and data dir. */
 export async function startSightline({ dataDir, extraArgs = [], nodeArgs = [] } = {}) {
   const own = !dataDir;
-  dataDir ??= mkdtempSync(join(tmpdir(), 'promperf-sl-'));
+  dataDir ??= tempDir('promperf-sl-');
   const main = new URL('../../packages/server/dist/main.js', import.meta.url).pathname;
   const proc = track(
     spawn(process.execPath, [...nodeArgs, main, 'start', '--data-dir', dataDir, '--http-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] }),
