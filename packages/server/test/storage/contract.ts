@@ -179,6 +179,21 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
           .rejects.toMatchObject({ code: 'SL_ERR_TOO_MANY_SAMPLES' });
       });
 
+      it('selectSeries returns samples in time order, a repeated one once, whatever order the writes came in', async () => {
+        const s = series('late_total', { job: 'x' });
+        const other = series('late_total', { job: 'y' });
+        // Late data (an earlier time after a later one), a retried sample, and a second day.
+        await store.writeSamples([sampleBatch('default', [{ series: s, timeMs: T0 + 30_000, value: 3 }, { series: other, timeMs: T0, value: 7 }])]);
+        await store.writeSamples([sampleBatch('default', [{ series: s, timeMs: T0, value: 1 }, { series: s, timeMs: T0 + 15_000, value: 2 }])]);
+        await store.writeSamples([sampleBatch('default', [{ series: s, timeMs: T0 + 15_000, value: 2 }, { series: s, timeMs: T0 + DAY, value: 4 }])]);
+        const got = await store.selectSeries({ tenant: 'default', matchers: [{ name: '__name__', type: '=', value: 'late_total' }], startMs: T0, endMs: T0 + DAY, maxSamples: 100 });
+        const byJob = new Map(got.map((r) => [r.labels.job, r]));
+        expect(byJob.get('x')).toMatchObject({ timestampsMs: [T0, T0 + 15_000, T0 + 30_000, T0 + DAY], values: [1, 2, 3, 4] });
+        expect(byJob.get('y')).toMatchObject({ timestampsMs: [T0], values: [7] });
+        await expect(store.selectSeries({ tenant: 'default', matchers: [{ name: '__name__', type: '=', value: 'late_total' }], startMs: T0, endMs: T0 + DAY, maxSamples: 4 }))
+          .rejects.toMatchObject({ code: 'SL_ERR_TOO_MANY_SAMPLES' });
+      });
+
       it('returns a sample written twice (a retried request) once', async () => {
         const s = series('up', { job: 'x' });
         const batch = sampleBatch('default', [{ series: s, timeMs: T0, value: 1 }]);

@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+// remote_write ingest, Sightline vs Debian's Prometheus 2.42, side by side in one run.
+//
+//   npm run build && node bench/prom-remote-write.mjs                     (~3 min)
+//   node bench/prom-remote-write.mjs --series 10000 --steps 360 --rounds 5 --connections 8
+//
+// The stream is encoded once, before any server starts: --series series (bench/lib/prom-bench.mjs
+// layout: counters, a classic histogram, gauges; 100 series per instance, 5 jobs) scraped every
+// --interval seconds for --steps scrapes ending now. As Prometheus' queue manager does, the
+// series are split into --connections shards (series i -> shard i % connections); each shard
+// sends WriteRequests of --per-request samples (one TimeSeries per sample), snappy-compressed,
+// with one request in flight, in time order, so Prometheus never sees an out-of-order sample.
+//
+// Each round starts a fresh Prometheus and a fresh Sightline (alternating which goes first),
+// sends the whole stream, and records acknowledged samples/s (wall time from the first request
+// to the last acknowledgement), the server's CPU seconds during the stream and its peak RSS
+// (VmHWM). Then it checks that every sample is queryable (sum(count_over_time(...))) and
+// measures bytes on disk:
+//   Prometheus: a TSDB snapshot with the head (POST /api/v1/admin/tsdb/snapshot) writes the
+//     head as a compacted block; counted: the block's chunks/ + index (meta.json, tombstones
+//     left out). The WAL + head chunks before the snapshot are reported too (not compressed form).
+//   Sightline: stopped (SIGTERM checkpoints every database), then the metrics day file(s)
+//     metrics/*.duckdb alone, and with catalog.duckdb (series labels) added.
+import { compressSync } from 'snappy';
+import { parseArgs } from 'node:util';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildSeries, buildStream, dirBytes, median, procStats, promQuery, sendShards, startPrometheus, startSightline } from './lib/prom-bench.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    series: { type: 'string', default: '10000' },
+    steps: { type: 'string', default: '240' },
+    interval: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '8' },
+    'per-request': { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '3' },
+    only: { type: 'string' },
+  },
+});
+const SERIES = Number(args.series);
+const STEPS = Number(args.steps);
+const INTERVAL_S = Number(args.interval);
+const CONNS = Number(args.connections);
+const PER_REQ = Number(args['per-request']);
+const ROUNDS = Number(args.rounds);
+
+// ---- encode the stream once ----
+const t0 = Date.now();
+const series = buildSeries(SERIES);
+const endMs = Math.floor(Date.now() / (INTERVAL_S * 1000)) * INTERVAL_S * 1000;
+const firstMs = endMs - (STEPS - 1) * INTERVAL_S * 1000;
+const { shards, samplesOf, rawBytes, compressedBytes, requests } = buildStream({ series, steps: STEPS, intervalS: INTERVAL_S, firstMs, shards: CONNS, perRequest: PER_REQ, compress: compressSync });
+const totalSamples = SERIES * STEPS;
+console.error(
+  `stream: ${SERIES} series x ${STEPS} scrapes every ${INTERVAL_S}s = ${totalSamples} samples in ${requests} requests over ${CONNS} shards; ` +
+    `${(rawBytes / totalSamples).toFixed(1)} raw / ${(compressedBytes / totalSamples).toFixed(1)} snappy bytes per sample; encoded in ${Date.now() - t0} ms`,
+);
+
+// count_over_time drops the name, so series of different metrics would collide: one query a name.
+const metricNames = [...new Set(series.map((s) => s.name))];
+async function storedSamples(url) {
+  let n = 0;
+  for (const name of metricNames) {
+    const data = await promQuery(url, '/api/v1/query', { query: `sum(count_over_time(${name}[1h]))`, time: String((endMs + 1000) / 1000) });
+    n += Number(data.result[0]?.value[1] ?? 0);
+  }
+  return n;
+}
+
+/** Sends the whole stream to a running server: throughput, CPU seconds, peak RSS, samples stored. */
+async function measureIngest(server) {
+  const before = procStats(server.proc.pid);
+  const started = performance.now();
+  const r = await sendShards(server.url, shards, { samplesOf });
+  const wallS = (performance.now() - started) / 1000;
+  const after = procStats(server.proc.pid);
+  const stored = await storedSamples(server.url);
+  return { ...r, wallS, samplesPerS: r.acked / wallS, cpuS: after.cpuS - before.cpuS, peakRssMiB: after.peakRssBytes / 2 ** 20, stored };
+}
+
+async function runPrometheus() {
+  const prom = await startPrometheus();
+  try {
+    const m = await measureIngest(prom);
+    const walBytes = dirBytes(prom.dataDir, (p) => /\/(wal|chunks_head)\//.test(p));
+    const snap = await fetch(`${prom.url}/api/v1/admin/tsdb/snapshot?skip_head=false`, { method: 'POST' }).then((x) => x.json());
+    const snapDir = join(prom.dataDir, 'snapshots', snap.data.name);
+    let blockBytes = 0;
+    let blockSamples = 0;
+    for (const b of readdirSync(snapDir)) {
+      const dir = join(snapDir, b);
+      blockBytes += dirBytes(join(dir, 'chunks')) + statSync(join(dir, 'index')).size;
+      blockSamples += JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')).stats.numSamples;
+    }
+    return { system: 'prometheus', ...m, disk: { walAndHeadBytesPerSample: walBytes / m.acked, blockBytesPerSample: blockBytes / blockSamples, blockSamples } };
+  } finally {
+    await prom.stop();
+  }
+}
+
+async function runSightline() {
+  const sl = await startSightline();
+  try {
+    const m = await measureIngest(sl);
+    await sl.stop({ keep: true }); // SIGTERM: checkpoints every attached database
+    const days = dirBytes(join(sl.dataDir, 'metrics'), (p) => p.endsWith('.duckdb'));
+    const wals = dirBytes(sl.dataDir, (p) => p.endsWith('.wal'));
+    const catalog = statSync(join(sl.dataDir, 'catalog.duckdb')).size;
+    return { system: 'sightline', ...m, disk: { dayFileBytesPerSample: days / m.acked, withCatalogBytesPerSample: (days + catalog) / m.acked, catalogBytes: catalog, walBytesLeft: wals } };
+  } finally {
+    await sl.stop();
+    rmSync(sl.dataDir, { recursive: true, force: true });
+  }
+}
+
+const results = { prometheus: [], sightline: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  const order = round % 2 === 0 ? [runPrometheus, runSightline] : [runSightline, runPrometheus];
+  for (const run of order) {
+    if (args.only && !run.name.toLowerCase().includes(args.only)) continue;
+    const r = await run();
+    results[r.system].push(r);
+    const d = r.disk;
+    console.error(
+      `round ${round + 1} ${r.system.padEnd(10)} ${Math.round(r.samplesPerS).toLocaleString('en-US').padStart(10)} samples/s  wall ${r.wallS.toFixed(1)} s  cpu ${r.cpuS.toFixed(1)} s  peak RSS ${r.peakRssMiB.toFixed(0)} MiB  ` +
+        `acked ${r.acked} stored ${r.stored}  statuses ${JSON.stringify(r.statuses)}${r.firstError ? ` first error: ${r.firstError.slice(0, 200)}` : ''}  disk ${JSON.stringify(d, (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toFixed(2) : v))}`,
+    );
+  }
+}
+
+const summarize = (rs) =>
+  rs.length === 0
+    ? undefined
+    : {
+        samplesPerS: Math.round(median(rs.map((r) => r.samplesPerS))),
+        cpuS: +median(rs.map((r) => r.cpuS)).toFixed(1),
+        cpuUsPerSample: +median(rs.map((r) => (r.cpuS * 1e6) / r.acked)).toFixed(2),
+        peakRssMiB: Math.round(median(rs.map((r) => r.peakRssMiB))),
+        allStored: rs.every((r) => r.stored === totalSamples && r.acked === totalSamples),
+        disk: Object.fromEntries(Object.keys(rs[0].disk).map((k) => [k, +median(rs.map((r) => r.disk[k])).toFixed(3)])),
+      };
+const p = summarize(results.prometheus);
+const s = summarize(results.sightline);
+const ratios = p && s
+  ? {
+      ingestSightlineOverPrometheus: +median(results.sightline.map((r, i) => r.samplesPerS / results.prometheus[i].samplesPerS)).toFixed(2),
+      cpuPerSampleSightlineOverPrometheus: +median(results.sightline.map((r, i) => r.cpuS / r.acked / (results.prometheus[i].cpuS / results.prometheus[i].acked))).toFixed(2),
+      bytesPerSampleDayFileOverPromBlock: +(s.disk.dayFileBytesPerSample / p.disk.blockBytesPerSample).toFixed(2),
+      bytesPerSampleWithCatalogOverPromBlock: +(s.disk.withCatalogBytesPerSample / p.disk.blockBytesPerSample).toFixed(2),
+    }
+  : undefined;
+console.log(JSON.stringify({ stream: { series: SERIES, steps: STEPS, intervalS: INTERVAL_S, samples: totalSamples, requests, connections: CONNS, perRequest: PER_REQ, rawBytesPerSample: +(rawBytes / totalSamples).toFixed(1), snappyBytesPerSample: +(compressedBytes / totalSamples).toFixed(1) }, rounds: ROUNDS, prometheus: p, sightline: s, ratios }, null, 2));
