@@ -1,9 +1,17 @@
 #!/usr/bin/env node
 // Overhead of @sightline/sdk on a hello-world node:http server: requests/s without and with
-// the SDK (auto-instrumentation + middleware + canonical log line + OTLP export of traces,
-// metrics and logs to a local sink). Servers run in child processes; load comes from a
-// bounded keep-alive client in this process. Rounds alternate to spread machine noise.
+// the SDK. Cases (all run the same handler code):
+//   plain  no SDK
+//   sdk    `--import @sightline/sdk/register`, nothing else: the default init() (server span
+//          per request, RED metrics, logs, OTLP export of traces, metrics and logs to a local
+//          sink that accepts everything)
+//   mw     the same plus the `instrumentHttpHandler` wrapper naming the route
+// Servers run in child processes; load comes from a bounded keep-alive client in this process.
+// Every round runs each case once, in a rotating order, to spread machine noise; medians.
+// --work-ms N adds N ms of synchronous CPU work per request (a less trivial handler).
+// Extra environment for the SDK cases (e.g. SIGHTLINE_REQUEST_LOG=all) passes through.
 // Usage: node bench/sdk-http-overhead.mjs [--seconds 5] [--connections 32] [--rounds 3]
+//          [--cases plain,sdk,mw] [--work-ms 0]
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -14,18 +22,24 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
     rounds: { type: 'string', default: '3' },
+    cases: { type: 'string', default: 'plain,sdk,mw' },
+    'work-ms': { type: 'string', default: '0' },
     child: { type: 'string' },
   },
 });
 
 if (values.child) {
   // Child mode: the server under test.
-  const withSdk = values.child === 'sdk';
+  const workMs = Number(values['work-ms']);
   let handler = (_req, res) => {
+    if (workMs > 0) {
+      const until = performance.now() + workMs;
+      while (performance.now() < until);
+    }
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('hello world');
   };
-  if (withSdk) {
+  if (values.child === 'mw') {
     const sdk = await import('../packages/sdk/dist/index.js');
     handler = sdk.instrumentHttpHandler(handler, { route: () => '/' });
   }
@@ -66,7 +80,8 @@ if (values.child) {
 
   const startServer = (mode) =>
     new Promise((resolve) => {
-      const args = mode === 'sdk' ? ['--import', '@sightline/sdk/register', self, '--child', 'sdk'] : [self, '--child', 'plain'];
+      const childArgs = [self, '--child', mode, '--work-ms', values['work-ms']];
+      const args = mode === 'plain' ? childArgs : ['--import', '@sightline/sdk/register', ...childArgs];
       const child = spawn(process.execPath, args, {
         cwd: fileURLToPath(new URL('..', import.meta.url)),
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -108,10 +123,12 @@ if (values.child) {
     return { rps: done / ((Date.now() - t0) / 1000), errors };
   };
 
-  const results = { plain: [], sdk: [] };
-  const cpu = { plain: [], sdk: [] };
+  const cases = values.cases.split(',');
+  const results = Object.fromEntries(cases.map((c) => [c, []]));
+  const cpu = Object.fromEntries(cases.map((c) => [c, []]));
   for (let r = 0; r < rounds; r++) {
-    for (const mode of r % 2 === 0 ? ['plain', 'sdk'] : ['sdk', 'plain']) {
+    const order = cases.map((_, i) => cases[(i + r) % cases.length]);
+    for (const mode of r % 2 === 0 ? order : order.reverse()) {
       const { child, port } = await startServer(mode);
       await load(port).then(() => undefined); // warm-up run, same length
       child.send('mark');
@@ -126,15 +143,18 @@ if (values.child) {
     }
   }
   const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-  const plain = median(results.plain);
-  const withSdk = median(results.sdk);
-  console.log(`node ${process.version}, ${connections} connections, ${seconds}s per run (after a ${seconds}s warm-up), ${rounds} rounds`);
-  console.log(`without SDK: ${Math.round(plain).toLocaleString('en-US')} req/s (median)`);
-  console.log(`with SDK:    ${Math.round(withSdk).toLocaleString('en-US')} req/s (median)`);
-  console.log(`throughput loss: ${((1 - withSdk / plain) * 100).toFixed(1)}%   (OTLP exports received by the sink: ${exports})`);
-  const cpuPlain = median(cpu.plain);
-  const cpuSdk = median(cpu.sdk);
-  // CPU per request is steadier than req/s on a shared machine; it bounds the loss at saturation.
-  console.log(`server CPU per request: ${cpuPlain.toFixed(1)} µs without, ${cpuSdk.toFixed(1)} µs with (+${(cpuSdk - cpuPlain).toFixed(1)} µs, ${((cpuSdk / cpuPlain - 1) * 100).toFixed(0)}%)`);
+  console.log(`node ${process.version}, ${connections} connections, ${seconds}s per run (after a ${seconds}s warm-up), ${rounds} rounds, handler work ${values['work-ms']} ms`);
+  const base = results.plain ? median(results.plain) : undefined;
+  const baseCpu = cpu.plain ? median(cpu.plain) : undefined;
+  for (const c of cases) {
+    const rps = median(results[c]);
+    const us = median(cpu[c]);
+    // Loss per round (each round's plain run is its baseline) is steadier than a ratio of medians.
+    const perRound = base === undefined ? [] : results[c].map((v, i) => 1 - v / results.plain[i]);
+    const loss = base === undefined || c === 'plain' ? '' : `  loss ${((1 - rps / base) * 100).toFixed(1)}% (median of per-round losses ${(median(perRound) * 100).toFixed(1)}%)`;
+    const cpuNote = baseCpu === undefined || c === 'plain' ? '' : ` (+${(us - baseCpu).toFixed(1)} µs, saturation bound ${((1 - baseCpu / us) * 100).toFixed(1)}% loss)`;
+    console.log(`${c.padEnd(5)} ${Math.round(rps).toLocaleString('en-US').padStart(8)} req/s${loss}   server CPU ${us.toFixed(1)} µs/request${cpuNote}`);
+  }
+  console.log(`OTLP exports received by the sink: ${exports}`);
   sink.close();
 }

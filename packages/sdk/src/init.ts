@@ -35,9 +35,11 @@ import { OTLPLogExporter as LogGrpc } from '@opentelemetry/exporter-logs-otlp-gr
 import { resolveConfig, type InitOptions, type ResolvedConfig } from './config.js';
 import { ensureContextManager } from './context.js';
 import { CorrelationPropagator } from './correlation.js';
+import { instrumentHttpServers } from './http-server-instrumentation.js';
 import { createInstrumentations, withoutServerHttpMetrics } from './instrumentations.js';
 import { configureLogger, flushLogs, logger } from './logger.js';
 import { setBodySizeMetrics } from './metrics/http-red.js';
+import { configureRequestObserver } from './middleware/request-observer.js';
 import { startProcessMetrics, type ProcessMetricsHandle } from './metrics/process-metrics.js';
 import { createRedactor, type Redactor } from './redaction.js';
 import { SDK_VERSION } from './tracing.js';
@@ -149,6 +151,7 @@ export function init(options: InitOptions = {}): SightlineSdk {
   });
   const resource = buildResource(cfg);
   setBodySizeMetrics(options.httpBodySizeMetrics ?? false);
+  configureRequestObserver({ requestLog: cfg.requestLog, slowRequestMs: cfg.slowRequestMs });
 
   if (cfg.disabled) {
     active = {
@@ -200,11 +203,16 @@ export function init(options: InitOptions = {}): SightlineSdk {
   const endpointUrl = new URL(cfg.endpoint);
   const otlpHosts = new Set([`${endpointUrl.hostname}:${endpointUrl.port}`]);
   const instrumentations: Instrumentation[] = createInstrumentations(cfg, otlpHosts);
-  const unregister = registerInstrumentations({
+  const unregisterAuto = registerInstrumentations({
     instrumentations,
     tracerProvider: tracerProvider ?? trace.getTracerProvider(),
     meterProvider: withoutServerHttpMetrics(metrics.getMeterProvider()),
   });
+  const unpatchServers = cfg.instrumentations.httpServer ? instrumentHttpServers() : undefined;
+  const unregister = (): void => {
+    unregisterAuto();
+    unpatchServers?.();
+  };
 
   let processMetrics: ProcessMetricsHandle | undefined;
   if (cfg.processMetrics && meterProvider) processMetrics = startProcessMetrics(meterProvider.getMeter('@sightline/sdk/process', SDK_VERSION));

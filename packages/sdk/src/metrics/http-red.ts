@@ -20,9 +20,8 @@ const serverInstruments = lazyInstruments((meter) => ({
       unit: '{request}',
     });
     counter.addCallback((result) => {
-      for (const [key, n] of activeRequests) {
-        const [method, scheme] = key.split(' ');
-        result.observe(n, { 'http.request.method': method!, 'url.scheme': scheme! });
+      for (const [scheme, counts] of activeByScheme) {
+        for (const [method, n] of counts) result.observe(n, { 'http.request.method': method, 'url.scheme': scheme });
       }
     });
     return counter;
@@ -47,7 +46,6 @@ const clientInstruments = lazyInstruments((meter) => ({
   }),
 }));
 
-const activeRequests = new Map<string, number>();
 let bodySizeMetrics = false;
 
 /**
@@ -81,7 +79,9 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT'
 
 /** Normalises a method to the semantic-convention set; unknown methods become `_OTHER`. */
 export function normaliseMethod(method: string | undefined): string {
-  const m = (method ?? 'GET').toUpperCase();
+  const raw = method ?? 'GET';
+  if (KNOWN_METHODS.has(raw)) return raw;
+  const m = raw.toUpperCase();
   return KNOWN_METHODS.has(m) ? m : '_OTHER';
 }
 
@@ -98,11 +98,47 @@ export function serverMetricAttributes(r: ServerRequestRecord): Attributes {
   return attrs;
 }
 
+// Active requests by scheme, then method: no key string to build per request.
+const activeByScheme = new Map<string, Map<string, number>>();
+function activeCounts(scheme: string): Map<string, number> {
+  let m = activeByScheme.get(scheme);
+  if (m === undefined) activeByScheme.set(scheme, (m = new Map()));
+  return m;
+}
+
 /** Marks a request as started (`http.server.active_requests`). Call {@link recordServerRequest} when done. */
 export function serverRequestStarted(method: string, scheme = 'http'): void {
   serverInstruments();
-  const key = `${normaliseMethod(method)} ${scheme}`;
-  activeRequests.set(key, (activeRequests.get(key) ?? 0) + 1);
+  const counts = activeCounts(scheme);
+  const m = normaliseMethod(method);
+  counts.set(m, (counts.get(m) ?? 0) + 1);
+}
+
+/**
+ * Gives back one active request counted by {@link serverRequestStarted} (`method` normalised).
+ * @internal
+ */
+export function serverRequestEnded(method: string, scheme: string): void {
+  const counts = activeCounts(scheme);
+  counts.set(method, Math.max(0, (counts.get(method) ?? 1) - 1));
+}
+
+// Attribute sets of finished requests, by a cheap key. The label space is small (method x
+// route x status), so after warm-up a request costs one string key and one Map lookup here
+// instead of building, sorting and guarding a fresh attribute object (null = over the limit).
+const serverAttributeCache = new Map<string, Attributes | null>();
+const ATTRIBUTE_CACHE_LIMIT = 2000;
+
+function cachedServerAttributes(method: string, scheme: string, status: number, route: string | undefined, errorType: string | undefined): Attributes | null {
+  const key = `${method} ${status} ${scheme} ${route ?? ''} ${errorType ?? ''}`;
+  let attrs = serverAttributeCache.get(key);
+  if (attrs === undefined) {
+    const built = serverMetricAttributes({ method, route, status, scheme, errorType, durationSeconds: 0 });
+    attrs = serverGuard.admit(built) ? built : null;
+    if (serverAttributeCache.size >= ATTRIBUTE_CACHE_LIMIT) serverAttributeCache.clear();
+    serverAttributeCache.set(key, attrs);
+  }
+  return attrs;
 }
 
 /**
@@ -110,17 +146,48 @@ export function serverRequestStarted(method: string, scheme = 'http'): void {
  * via `error.type`, duration), body sizes when enabled, and decrements `http.server.active_requests`.
  */
 export function recordServerRequest(r: ServerRequestRecord, startedAsActive = true): void {
+  const method = normaliseMethod(r.method);
+  const scheme = r.scheme ?? 'http';
+  if (startedAsActive) serverRequestEnded(method, scheme);
+  recordServerMeasurement(method, scheme, r.status, r.route, r.errorType, r.durationSeconds, r.requestBytes, r.responseBytes);
+}
+
+/**
+ * The request observer's path: `method` is already normalised and the request was counted
+ * as active by {@link serverRequestStarted}.
+ * @internal
+ */
+export function recordObservedServerRequest(
+  method: string,
+  scheme: string,
+  status: number,
+  route: string | undefined,
+  errorType: string | undefined,
+  durationSeconds: number,
+  requestBytes: number,
+  responseBytes: number,
+): void {
+  serverRequestEnded(method, scheme);
+  recordServerMeasurement(method, scheme, status, route, errorType, durationSeconds, requestBytes, responseBytes);
+}
+
+function recordServerMeasurement(
+  method: string,
+  scheme: string,
+  status: number,
+  route: string | undefined,
+  errorType: string | undefined,
+  durationSeconds: number,
+  requestBytes: number | undefined,
+  responseBytes: number | undefined,
+): void {
   const inst = serverInstruments();
-  if (startedAsActive) {
-    const key = `${normaliseMethod(r.method)} ${r.scheme ?? 'http'}`;
-    activeRequests.set(key, Math.max(0, (activeRequests.get(key) ?? 1) - 1));
-  }
-  const attrs = serverMetricAttributes(r);
-  if (!serverGuard.admit(attrs)) return;
-  inst.duration.record(r.durationSeconds, attrs);
+  const attrs = cachedServerAttributes(method, scheme, status, route, errorType);
+  if (attrs === null) return;
+  inst.duration.record(durationSeconds, attrs);
   if (!bodySizeMetrics) return;
-  if (r.requestBytes !== undefined && r.requestBytes >= 0) inst.requestSize.record(r.requestBytes, attrs);
-  if (r.responseBytes !== undefined && r.responseBytes >= 0) inst.responseSize.record(r.responseBytes, attrs);
+  if (requestBytes !== undefined && requestBytes >= 0) inst.requestSize.record(requestBytes, attrs);
+  if (responseBytes !== undefined && responseBytes >= 0) inst.responseSize.record(responseBytes, attrs);
 }
 
 /** One finished client request. */
