@@ -16,6 +16,7 @@ import {
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import {
+  AlwaysOnSampler,
   BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
@@ -38,7 +39,8 @@ import { CorrelationPropagator } from './correlation.js';
 import { instrumentHttpServers } from './http-server-instrumentation.js';
 import { createInstrumentations, withoutServerHttpMetrics } from './instrumentations.js';
 import { configureLogger, flushLogs, logger } from './logger.js';
-import { setBodySizeMetrics } from './metrics/http-red.js';
+import { createLocalServerDuration, setBodySizeMetrics, useLocalServerDuration } from './metrics/http-red.js';
+import { LocalHistogramProducer } from './metrics/local-histogram.js';
 import { configureRequestObserver } from './middleware/request-observer.js';
 import { startProcessMetrics, type ProcessMetricsHandle } from './metrics/process-metrics.js';
 import { createRedactor, type Redactor } from './redaction.js';
@@ -93,7 +95,8 @@ function logExporter(cfg: ResolvedConfig): LogRecordExporter {
 }
 
 function sampler(cfg: ResolvedConfig): Sampler {
-  const root = new TraceIdRatioBasedSampler(cfg.sampling.ratio);
+  // Ratio 1 keeps every trace: AlwaysOn decides the same without hashing each trace id.
+  const root = cfg.sampling.ratio >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(cfg.sampling.ratio);
   return cfg.sampling.parentBased ? new ParentBasedSampler({ root }) : root;
 }
 
@@ -178,6 +181,11 @@ export function init(options: InitOptions = {}): SightlineSdk {
     : undefined;
   if (tracerProvider) trace.setGlobalTracerProvider(tracerProvider);
 
+  // http.server.request.duration is aggregated by the SDK itself and handed to the reader at
+  // collection (no attribute hashing per request). Cumulative only; with a delta preference the
+  // metrics SDK's histogram records it instead.
+  const temporality = process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE?.trim().toLowerCase();
+  const localServerDuration = cfg.metrics && (temporality === undefined || temporality === '' || temporality === 'cumulative') ? createLocalServerDuration() : undefined;
   const meterProvider = cfg.metrics
     ? new MeterProvider({
         resource,
@@ -186,11 +194,13 @@ export function init(options: InitOptions = {}): SightlineSdk {
             exporter: metricExporter(cfg),
             exportIntervalMillis: cfg.metricExportIntervalMs,
             exportTimeoutMillis: Math.min(cfg.batch.exportTimeoutMillis, cfg.metricExportIntervalMs),
+            metricProducers: localServerDuration ? [new LocalHistogramProducer([localServerDuration])] : undefined,
           }),
         ],
       })
     : undefined;
   if (meterProvider) metrics.setGlobalMeterProvider(meterProvider);
+  useLocalServerDuration(localServerDuration);
 
   const loggerProvider = cfg.logs
     ? new LoggerProvider({
@@ -233,6 +243,7 @@ export function init(options: InitOptions = {}): SightlineSdk {
         // Process metrics stop after the final collection so the last export still has them.
         const results = await Promise.allSettled([tracerProvider?.shutdown(), meterProvider?.shutdown(), loggerProvider?.shutdown()]);
         processMetrics?.stop();
+        useLocalServerDuration(undefined);
         for (const r of results) if (r.status === 'rejected') diag.warn('@sightline/sdk shutdown', r.reason);
         // Later log calls go to stdout only; the OTLP pipeline is closed.
         configureLogger({ otlp: false });

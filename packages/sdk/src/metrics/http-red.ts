@@ -1,14 +1,16 @@
 import type { Attributes } from '@opentelemetry/api';
 import { CardinalityGuard } from './cardinality-guard.js';
+import { LocalHistogram, type HistogramSeries } from './local-histogram.js';
 import { lazyInstruments } from './meter.js';
 
 // Boundaries from the HTTP semantic conventions (seconds).
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+const SERVER_DURATION_DESCRIPTION = 'Duration of HTTP server requests.';
 const SIZE_BUCKETS = [100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 
 const serverInstruments = lazyInstruments((meter) => ({
   duration: meter.createHistogram('http.server.request.duration', {
-    description: 'Duration of HTTP server requests.',
+    description: SERVER_DURATION_DESCRIPTION,
     unit: 's',
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   }),
@@ -125,20 +127,48 @@ export function serverRequestEnded(method: string, scheme: string): void {
 
 // Attribute sets of finished requests, by a cheap key. The label space is small (method x
 // route x status), so after warm-up a request costs one string key and one Map lookup here
-// instead of building, sorting and guarding a fresh attribute object (null = over the limit).
-const serverAttributeCache = new Map<string, Attributes | null>();
-const ATTRIBUTE_CACHE_LIMIT = 2000;
+// instead of building, sorting and guarding a fresh attribute object. Admitted sets are never
+// evicted (the guard bounds them); rejected keys are, so junk routes cannot grow the map.
+interface ServerSeries {
+  readonly attributes: Attributes;
+  local: HistogramSeries | undefined;
+  localOwner: LocalHistogram | undefined;
+}
+const admittedSeries = new Map<string, ServerSeries>();
+const rejectedKeys = new Set<string>();
+const REJECTED_KEYS_LIMIT = 2000;
 
-function cachedServerAttributes(method: string, scheme: string, status: number, route: string | undefined, errorType: string | undefined): Attributes | null {
+function serverSeries(method: string, scheme: string, status: number, route: string | undefined, errorType: string | undefined): ServerSeries | undefined {
   const key = `${method} ${status} ${scheme} ${route ?? ''} ${errorType ?? ''}`;
-  let attrs = serverAttributeCache.get(key);
-  if (attrs === undefined) {
-    const built = serverMetricAttributes({ method, route, status, scheme, errorType, durationSeconds: 0 });
-    attrs = serverGuard.admit(built) ? built : null;
-    if (serverAttributeCache.size >= ATTRIBUTE_CACHE_LIMIT) serverAttributeCache.clear();
-    serverAttributeCache.set(key, attrs);
+  const found = admittedSeries.get(key);
+  if (found !== undefined) return found;
+  if (rejectedKeys.has(key)) return undefined;
+  const attributes = serverMetricAttributes({ method, route, status, scheme, errorType, durationSeconds: 0 });
+  if (!serverGuard.admit(attributes)) {
+    if (rejectedKeys.size >= REJECTED_KEYS_LIMIT) rejectedKeys.clear();
+    rejectedKeys.add(key);
+    return undefined;
   }
-  return attrs;
+  const series: ServerSeries = { attributes, local: undefined, localOwner: undefined };
+  admittedSeries.set(key, series);
+  return series;
+}
+
+let localDuration: LocalHistogram | undefined;
+
+/**
+ * The local aggregation of `http.server.request.duration` that `init()` exports through a
+ * metric producer, or undefined to record through the metrics SDK's histogram (the default
+ * without `init()`, e.g. with an application's own MeterProvider).
+ * @internal
+ */
+export function useLocalServerDuration(histogram: LocalHistogram | undefined): void {
+  localDuration = histogram;
+}
+
+/** A new local `http.server.request.duration` histogram (same name, unit, buckets as the instrument). */
+export function createLocalServerDuration(): LocalHistogram {
+  return new LocalHistogram('http.server.request.duration', SERVER_DURATION_DESCRIPTION, 's', DURATION_BUCKETS);
 }
 
 /**
@@ -181,13 +211,22 @@ function recordServerMeasurement(
   requestBytes: number | undefined,
   responseBytes: number | undefined,
 ): void {
+  const series = serverSeries(method, scheme, status, route, errorType);
+  if (series === undefined) return;
+  const local = localDuration;
+  if (local !== undefined) {
+    if (series.localOwner !== local) {
+      series.local = local.createSeries(series.attributes);
+      series.localOwner = local;
+    }
+    series.local!.record(durationSeconds);
+    if (!bodySizeMetrics) return;
+  }
   const inst = serverInstruments();
-  const attrs = cachedServerAttributes(method, scheme, status, route, errorType);
-  if (attrs === null) return;
-  inst.duration.record(durationSeconds, attrs);
+  if (local === undefined) inst.duration.record(durationSeconds, series.attributes);
   if (!bodySizeMetrics) return;
-  if (requestBytes !== undefined && requestBytes >= 0) inst.requestSize.record(requestBytes, attrs);
-  if (responseBytes !== undefined && responseBytes >= 0) inst.responseSize.record(responseBytes, attrs);
+  if (requestBytes !== undefined && requestBytes >= 0) inst.requestSize.record(requestBytes, series.attributes);
+  if (responseBytes !== undefined && responseBytes >= 0) inst.responseSize.record(responseBytes, series.attributes);
 }
 
 /** One finished client request. */
