@@ -17,7 +17,7 @@ import {
   REQUEST_OBSERVER_DEFAULTS,
   resolveConfig,
 } from '../src/index.js';
-import { splitHost } from '../src/middleware/request-observer.js';
+import { redactQuery, splitHost } from '../src/middleware/request-observer.js';
 import { installTestTelemetry, pointsWith, type TestTelemetry } from './helpers/telemetry.js';
 
 let tel: TestTelemetry;
@@ -88,6 +88,7 @@ describe('server instrumentation (no middleware)', () => {
       'client.address': '203.0.113.7',
       'user_agent.original': 'test-ua/2',
       'correlation.id': 'srv-1',
+      'url.query': 'x=1',
     });
     expect(span!.attributes['network.peer.port']).toBeTypeOf('number');
     expect(span!.attributes['http.route']).toBeUndefined();
@@ -294,6 +295,15 @@ describe('helpers and configuration', () => {
     ['host:notaport', { address: 'host' }],
   ])('splitHost(%s)', (host, expected) => {
     expect(splitHost(host)).toEqual(expected);
+  });
+
+  it.each([
+    ['a=1&b=2', 'a=1&b=2'],
+    ['X-Goog-Signature=abc&a=1', 'X-Goog-Signature=REDACTED&a=1'],
+    ['a=1&sig=s3cr3t&Signature=x&AWSAccessKeyId=AK', 'a=1&sig=REDACTED&Signature=REDACTED&AWSAccessKeyId=REDACTED'],
+    ['signature=lowercase-is-not-listed', 'signature=lowercase-is-not-listed'],
+  ])('redactQuery(%s)', (query, expected) => {
+    expect(redactQuery(query)).toBe(expected);
   });
 
   it('reads the request log mode and slow threshold from options and environment, and rejects bad values', () => {

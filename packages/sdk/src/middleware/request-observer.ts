@@ -274,7 +274,28 @@ function endAttributes(state: RequestObservation, status: number, route: string 
   }
   if (socket?.remotePort !== undefined) attrs['network.peer.port'] = socket.remotePort;
   if (req.method !== state.method) attrs['http.request.method_original'] = req.method ?? '';
+  const url = req.url;
+  if (url !== undefined) {
+    const q = url.indexOf('?');
+    if (q !== -1 && q < url.length - 1) attrs['url.query'] = redactQuery(url.slice(q + 1));
+  }
   return attrs;
+}
+
+// Query parameters that carry signatures or credentials in pre-signed URLs; their values are
+// replaced, as @opentelemetry/instrumentation-http does by default.
+const SENSITIVE_QUERY_PARAMS = ['sig', 'Signature', 'AWSAccessKeyId', 'X-Goog-Signature'];
+
+/** Replaces the values of signature/credential query parameters with `REDACTED`. */
+export function redactQuery(query: string): string {
+  if (!SENSITIVE_QUERY_PARAMS.some((p) => query.includes(p))) return query;
+  let out = '';
+  for (const part of query.split('&')) {
+    const eq = part.indexOf('=');
+    const name = eq === -1 ? part : part.slice(0, eq);
+    out += (out ? '&' : '') + (eq !== -1 && SENSITIVE_QUERY_PARAMS.includes(name) ? `${name}=REDACTED` : part);
+  }
+  return out;
 }
 
 /** Splits a Host header into address and port (`[::1]:8080` → `::1`, 8080). */
