@@ -6,15 +6,18 @@
 //          per request, RED metrics, logs, OTLP export of traces, metrics and logs to a local
 //          sink that accepts everything)
 //   mw     the same plus the `instrumentHttpHandler` wrapper naming the route
+//   before another build of the SDK (--before <package dir>, e.g. an older commit built
+//          elsewhere) run like `mw`: register + wrapper, for before/after in one run
 // Servers run in child processes; load comes from a bounded keep-alive client in this process.
 // Every round runs each case once, in a rotating order, to spread machine noise; medians.
 // --work-ms N adds N ms of synchronous CPU work per request (a less trivial handler).
 // Extra environment for the SDK cases (e.g. SIGHTLINE_REQUEST_LOG=all) passes through.
 // Usage: node bench/sdk-http-overhead.mjs [--seconds 5] [--connections 32] [--rounds 3]
-//          [--cases plain,sdk,mw] [--work-ms 0]
+//          [--cases plain,sdk,mw] [--work-ms 0] [--before <dir with dist/>]
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     cases: { type: 'string', default: 'plain,sdk,mw' },
     'work-ms': { type: 'string', default: '0' },
+    before: { type: 'string' },
     child: { type: 'string' },
   },
 });
@@ -39,8 +43,9 @@ if (values.child) {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('hello world');
   };
-  if (values.child === 'mw') {
-    const sdk = await import('../packages/sdk/dist/index.js');
+  if (values.child === 'mw' || values.child === 'before') {
+    const dist = values.child === 'before' ? pathToFileURL(`${values.before}/dist/index.js`).href : '../packages/sdk/dist/index.js';
+    const sdk = await import(dist);
     handler = sdk.instrumentHttpHandler(handler, { route: () => '/' });
   }
   const server = http.createServer(handler);
@@ -80,8 +85,10 @@ if (values.child) {
 
   const startServer = (mode) =>
     new Promise((resolve) => {
-      const childArgs = [self, '--child', mode, '--work-ms', values['work-ms']];
-      const args = mode === 'plain' ? childArgs : ['--import', '@sightline/sdk/register', ...childArgs];
+      const before = values.before ? resolvePath(values.before) : undefined;
+      const childArgs = [self, '--child', mode, '--work-ms', values['work-ms'], ...(before ? ['--before', before] : [])];
+      const register = mode === 'before' ? pathToFileURL(`${before}/dist/register.js`).href : '@sightline/sdk/register';
+      const args = mode === 'plain' ? childArgs : ['--import', register, ...childArgs];
       const child = spawn(process.execPath, args, {
         cwd: fileURLToPath(new URL('..', import.meta.url)),
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
