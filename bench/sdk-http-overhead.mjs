@@ -8,6 +8,8 @@
 //   mw     the same plus the `instrumentHttpHandler` wrapper naming the route
 //   before another build of the SDK (--before <package dir>, e.g. an older commit built
 //          elsewhere) run like `mw`: register + wrapper, for before/after in one run
+//   --variant name:K=V[;K2=V2]  an extra `sdk` case with extra environment, e.g.
+//          --variant 'sampled:OTEL_TRACES_SAMPLER=parentbased_traceidratio;OTEL_TRACES_SAMPLER_ARG=0.1'
 // Servers run in child processes; load comes from a bounded keep-alive client in this process.
 // Every round runs each case once, in a rotating order, to spread machine noise; medians.
 // --work-ms N adds N ms of synchronous CPU work per request (a less trivial handler).
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     cases: { type: 'string', default: 'plain,sdk,mw' },
     'work-ms': { type: 'string', default: '0' },
     before: { type: 'string' },
+    variant: { type: 'string', multiple: true, default: [] },
     child: { type: 'string' },
   },
 });
@@ -83,10 +86,17 @@ if (values.child) {
   });
   await new Promise((r) => sink.listen(0, '127.0.0.1', r));
 
+  // name -> extra environment of an `sdk` case
+  const variants = new Map(
+    values.variant.map((v) => {
+      const [name, spec] = [v.slice(0, v.indexOf(':')), v.slice(v.indexOf(':') + 1)];
+      return [name, Object.fromEntries(spec.split(';').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))];
+    }),
+  );
   const startServer = (mode) =>
     new Promise((resolve) => {
       const before = values.before ? resolvePath(values.before) : undefined;
-      const childArgs = [self, '--child', mode, '--work-ms', values['work-ms'], ...(before ? ['--before', before] : [])];
+      const childArgs = [self, '--child', variants.has(mode) ? 'sdk' : mode, '--work-ms', values['work-ms'], ...(before ? ['--before', before] : [])];
       const register = mode === 'before' ? pathToFileURL(`${before}/dist/register.js`).href : '@sightline/sdk/register';
       const args = mode === 'plain' ? childArgs : ['--import', register, ...childArgs];
       const child = spawn(process.execPath, args, {
@@ -97,6 +107,7 @@ if (values.child) {
           OTEL_SERVICE_NAME: 'bench-hello',
           OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.address().port}`,
           OTEL_METRIC_EXPORT_INTERVAL: '5000',
+          ...variants.get(mode),
         },
       });
       child.once('message', (m) => resolve({ child, port: m.port }));
@@ -130,7 +141,7 @@ if (values.child) {
     return { rps: done / ((Date.now() - t0) / 1000), errors };
   };
 
-  const cases = values.cases.split(',');
+  const cases = [...values.cases.split(','), ...variants.keys()];
   const results = Object.fromEntries(cases.map((c) => [c, []]));
   const cpu = Object.fromEntries(cases.map((c) => [c, []]));
   for (let r = 0; r < rounds; r++) {
