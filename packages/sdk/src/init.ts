@@ -37,6 +37,7 @@ import { resolveConfig, type InitOptions, type ResolvedConfig } from './config.j
 import { ensureContextManager } from './context.js';
 import { CorrelationPropagator } from './correlation.js';
 import { instrumentHttpServers } from './http-server-instrumentation.js';
+import { PooledIdGenerator } from './id-generator.js';
 import { createInstrumentations, withoutServerHttpMetrics } from './instrumentations.js';
 import { configureLogger, flushLogs, logger } from './logger.js';
 import { createLocalServerDuration, setBodySizeMetrics, useLocalServerDuration } from './metrics/http-red.js';
@@ -176,6 +177,7 @@ export function init(options: InitOptions = {}): SightlineSdk {
     ? new TracerProvider({
         resource,
         sampler: sampler(cfg),
+        idGenerator: new PooledIdGenerator(),
         spanProcessors: [new BatchSpanProcessor({ exporter: traceExporter(cfg), ...cfg.batch })],
       })
     : undefined;
