@@ -6,13 +6,15 @@
 //          per request, RED metrics, logs, OTLP export of traces, metrics and logs to a local
 //          sink that accepts everything)
 //   mw     the same plus the `instrumentHttpHandler` wrapper naming the route
+//   als    no SDK, but the handler runs inside AsyncLocalStorage.run (the floor of any
+//          context propagation on this Node version)
 //   before another build of the SDK (--before <package dir>, e.g. an older commit built
 //          elsewhere) run like `mw`: register + wrapper, for before/after in one run
 //   --variant name:K=V[;K2=V2]  an extra `sdk` case with extra environment, e.g.
 //          --variant 'sampled:OTEL_TRACES_SAMPLER=parentbased_traceidratio;OTEL_TRACES_SAMPLER_ARG=0.1'
 // Servers run in child processes; load comes from a bounded keep-alive client in this process.
 // Every round runs each case once, in a rotating order, to spread machine noise; medians.
-// --work-ms N adds N ms of synchronous CPU work per request (a less trivial handler).
+// --work-ms N adds about N ms of synchronous CPU work per request (a less trivial handler).
 // Extra environment for the SDK cases (e.g. SIGHTLINE_REQUEST_LOG=all) passes through.
 // Usage: node bench/sdk-http-overhead.mjs [--seconds 5] [--connections 32] [--rounds 3]
 //          [--cases plain,sdk,mw] [--work-ms 0] [--before <dir with dist/>]
@@ -38,14 +40,32 @@ const { values } = parseArgs({
 if (values.child) {
   // Child mode: the server under test.
   const workMs = Number(values['work-ms']);
+  // Handler work is a fixed number of loop iterations calibrated in CPU time (not a wall-clock
+  // wait, which on a busy machine burns however much CPU the scheduler happens to give it).
+  const spin = (n) => {
+    let x = 0;
+    for (let i = 0; i < n; i++) x = (x * 31 + i) | 0;
+    return x;
+  };
+  let iterations = 0;
+  if (workMs > 0) {
+    const calibration = 2e7;
+    const before = process.cpuUsage();
+    spin(calibration);
+    const used = process.cpuUsage(before);
+    iterations = Math.round((calibration / ((used.user + used.system) / 1000)) * workMs);
+  }
   let handler = (_req, res) => {
-    if (workMs > 0) {
-      const until = performance.now() + workMs;
-      while (performance.now() < until);
-    }
+    if (iterations > 0) spin(iterations);
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('hello world');
   };
+  if (values.child === 'als') {
+    const { AsyncLocalStorage } = await import('node:async_hooks');
+    const als = new AsyncLocalStorage();
+    const inner = handler;
+    handler = (req, res) => als.run({ req }, inner, req, res);
+  }
   if (values.child === 'mw' || values.child === 'before') {
     const dist = values.child === 'before' ? pathToFileURL(`${values.before}/dist/index.js`).href : '../packages/sdk/dist/index.js';
     const sdk = await import(dist);
@@ -98,7 +118,7 @@ if (values.child) {
       const before = values.before ? resolvePath(values.before) : undefined;
       const childArgs = [self, '--child', variants.has(mode) ? 'sdk' : mode, '--work-ms', values['work-ms'], ...(before ? ['--before', before] : [])];
       const register = mode === 'before' ? pathToFileURL(`${before}/dist/register.js`).href : '@sightline/sdk/register';
-      const args = mode === 'plain' ? childArgs : ['--import', register, ...childArgs];
+      const args = mode === 'plain' || mode === 'als' ? childArgs : ['--import', register, ...childArgs];
       const child = spawn(process.execPath, args, {
         cwd: fileURLToPath(new URL('..', import.meta.url)),
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
