@@ -128,25 +128,30 @@ export function serverRequestEnded(method: string, scheme: string): void {
 // Attribute sets of finished requests, by a cheap key. The label space is small (method x
 // route x status), so after warm-up a request costs one string key and one Map lookup here
 // instead of building, sorting and guarding a fresh attribute object. Admitted sets are never
-// evicted (the guard bounds them); rejected keys are, so junk routes cannot grow the map.
+// evicted (the guard bounds them); rejected ones are, so junk routes cannot grow the map, and
+// each of their measurements still goes through the guard, which counts the drop.
 interface ServerSeries {
   readonly attributes: Attributes;
   local: HistogramSeries | undefined;
   localOwner: LocalHistogram | undefined;
 }
 const admittedSeries = new Map<string, ServerSeries>();
-const rejectedKeys = new Set<string>();
+const rejectedSeries = new Map<string, Attributes>();
 const REJECTED_KEYS_LIMIT = 2000;
 
 function serverSeries(method: string, scheme: string, status: number, route: string | undefined, errorType: string | undefined): ServerSeries | undefined {
   const key = `${method} ${status} ${scheme} ${route ?? ''} ${errorType ?? ''}`;
   const found = admittedSeries.get(key);
   if (found !== undefined) return found;
-  if (rejectedKeys.has(key)) return undefined;
+  const rejected = rejectedSeries.get(key);
+  if (rejected !== undefined) {
+    serverGuard.admit(rejected); // false: counts this dropped measurement
+    return undefined;
+  }
   const attributes = serverMetricAttributes({ method, route, status, scheme, errorType, durationSeconds: 0 });
   if (!serverGuard.admit(attributes)) {
-    if (rejectedKeys.size >= REJECTED_KEYS_LIMIT) rejectedKeys.clear();
-    rejectedKeys.add(key);
+    if (rejectedSeries.size >= REJECTED_KEYS_LIMIT) rejectedSeries.clear();
+    rejectedSeries.set(key, attributes);
     return undefined;
   }
   const series: ServerSeries = { attributes, local: undefined, localOwner: undefined };
