@@ -126,9 +126,11 @@ function buildPropagator(): TextMapPropagator {
 
 /**
  * Starts the SDK: traces, metrics and logs over OTLP, resource detection, W3C trace context
- * and baggage plus `x-correlation-id` propagation, batching, process metrics, and the
- * auto-instrumentations for http, undici/fetch, express and pg. Call it before importing the
- * code you want instrumented (for ESM apps, use `node --import @sightline/sdk/register`).
+ * and baggage plus `x-correlation-id` propagation, batching, process metrics, the SDK's own
+ * inbound `node:http`/`https` server instrumentation (server span, RED metrics, correlation id,
+ * canonical log line for failed and slow requests), and the auto-instrumentations for outgoing
+ * http, undici/fetch, express and pg. Call it before importing the code you want instrumented
+ * (for ESM apps, use `node --import @sightline/sdk/register`).
  *
  * Calling it again returns the running instance (and logs a warning).
  *
