@@ -31,30 +31,27 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     cases: { type: 'string', default: 'plain,sdk,mw' },
     'work-ms': { type: 'string', default: '0' },
+    'work-iterations': { type: 'string', default: '0' },
     before: { type: 'string' },
     variant: { type: 'string', multiple: true, default: [] },
     child: { type: 'string' },
   },
 });
 
+// The result goes to `sink` so the optimiser cannot drop the loop body.
+let sink = 0;
+const spin = (n) => {
+  let x = sink;
+  for (let i = 0; i < n; i++) x = (x * 31 + i) | 0;
+  sink = x;
+};
+
 if (values.child) {
   // Child mode: the server under test.
-  const workMs = Number(values['work-ms']);
-  // Handler work is a fixed number of loop iterations calibrated in CPU time (not a wall-clock
-  // wait, which on a busy machine burns however much CPU the scheduler happens to give it).
-  const spin = (n) => {
-    let x = 0;
-    for (let i = 0; i < n; i++) x = (x * 31 + i) | 0;
-    return x;
-  };
-  let iterations = 0;
-  if (workMs > 0) {
-    const calibration = 2e7;
-    const before = process.cpuUsage();
-    spin(calibration);
-    const used = process.cpuUsage(before);
-    iterations = Math.round((calibration / ((used.user + used.system) / 1000)) * workMs);
-  }
+  // Handler work: a fixed number of loop iterations, the same for every case (calibrated once
+  // in the parent, in CPU time: a wall-clock wait would burn however much CPU the scheduler
+  // happens to give it on a busy machine).
+  const iterations = Number(values['work-iterations']);
   let handler = (_req, res) => {
     if (iterations > 0) spin(iterations);
     res.writeHead(200, { 'content-type': 'text/plain' });
@@ -93,6 +90,15 @@ if (values.child) {
   const connections = Number(values.connections);
   const rounds = Number(values.rounds);
   const self = fileURLToPath(import.meta.url);
+  let workIterations = 0;
+  if (Number(values['work-ms']) > 0) {
+    spin(2e7); // warm up the loop first
+    const calibration = 2e7;
+    const before = process.cpuUsage();
+    spin(calibration);
+    const used = process.cpuUsage(before);
+    workIterations = Math.round((calibration / ((used.user + used.system) / 1000)) * Number(values['work-ms']));
+  }
 
   // OTLP sink: accepts and discards exports, like a fast collector would.
   let exports = 0;
@@ -116,7 +122,7 @@ if (values.child) {
   const startServer = (mode) =>
     new Promise((resolve) => {
       const before = values.before ? resolvePath(values.before) : undefined;
-      const childArgs = [self, '--child', variants.has(mode) ? 'sdk' : mode, '--work-ms', values['work-ms'], ...(before ? ['--before', before] : [])];
+      const childArgs = [self, '--child', variants.has(mode) ? 'sdk' : mode, '--work-iterations', String(workIterations), ...(before ? ['--before', before] : [])];
       const register = mode === 'before' ? pathToFileURL(`${before}/dist/register.js`).href : '@sightline/sdk/register';
       const args = mode === 'plain' || mode === 'als' ? childArgs : ['--import', register, ...childArgs];
       const child = spawn(process.execPath, args, {
