@@ -134,6 +134,8 @@ try {
       OTEL_EXPORTER_OTLP_PROTOCOL: process.env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
       OTEL_METRIC_EXPORT_INTERVAL: process.env.OTEL_METRIC_EXPORT_INTERVAL ?? '5000',
       OTEL_BSP_SCHEDULE_DELAY: '500',
+      // The demo shows the canonical line of every request (the SDK default logs errors and slow ones).
+      SIGHTLINE_REQUEST_LOG: process.env.SIGHTLINE_REQUEST_LOG ?? 'all',
     });
   }
   await Promise.all(SERVICES.map((name) => waitReady(name, `http://127.0.0.1:${ports[name]}/readyz`, 30_000)));

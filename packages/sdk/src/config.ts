@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { LoggerOptions } from './logger.js';
+import { REQUEST_OBSERVER_DEFAULTS, type RequestLogMode } from './middleware/request-observer.js';
 import type { RedactionOptions } from './redaction.js';
 
 /** OTLP transport. `http/protobuf` is the OpenTelemetry default. */
@@ -15,7 +16,13 @@ export interface SamplingOptions {
 
 /** Which auto-instrumentations to enable (all default to true). */
 export interface InstrumentationToggles {
+  /** Outgoing `node:http`/`https` requests (client spans, `http.client.request.duration`). */
   http?: boolean;
+  /**
+   * Incoming requests of every `node:http`/`https` server (server span, RED metrics,
+   * correlation id, canonical log line), by the SDK's own server instrumentation.
+   */
+  httpServer?: boolean;
   undici?: boolean;
   express?: boolean;
   pg?: boolean;
@@ -67,6 +74,14 @@ export interface InitOptions {
   batch?: BatchOptions;
   /** Auto-instrumentations; `false` disables all. */
   instrumentations?: InstrumentationToggles | false;
+  /**
+   * Canonical `request completed` log line: `all` requests, only `errors` (4xx, 5xx, aborted,
+   * and requests slower than `slowRequestMs`), or `off`. Middleware `logRequests` overrides it
+   * per app. Env: `SIGHTLINE_REQUEST_LOG`. Default `errors`.
+   */
+  requestLog?: RequestLogMode;
+  /** Requests at least this slow (ms) are logged in `errors` mode. Env: `SIGHTLINE_SLOW_REQUEST_MS`. Default 1000. */
+  slowRequestMs?: number;
   /** Record the opt-in HTTP body size histograms (default false). */
   httpBodySizeMetrics?: boolean;
   /** USE metrics of the process (default true). */
@@ -94,6 +109,8 @@ export interface ResolvedConfig {
   batch: Required<BatchOptions>;
   instrumentations: Required<InstrumentationToggles>;
   processMetrics: boolean;
+  requestLog: RequestLogMode;
+  slowRequestMs: number;
   handleSignals: boolean;
   disabled: boolean;
 }
@@ -106,6 +123,8 @@ export const DEFAULTS = {
   protocol: 'http/protobuf' as OtlpProtocol,
   metricExportIntervalMs: 10_000,
   batch: { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000, exportTimeoutMillis: 10_000 },
+  requestLog: REQUEST_OBSERVER_DEFAULTS.requestLog,
+  slowRequestMs: REQUEST_OBSERVER_DEFAULTS.slowRequestMs,
 } as const;
 
 /** Parses `k=v,k2=v2` (values URL-encoded), the format of `OTEL_EXPORTER_OTLP_HEADERS` and `OTEL_RESOURCE_ATTRIBUTES`. */
@@ -192,6 +211,10 @@ export function resolveConfig(options: InitOptions = {}, env: NodeJS.ProcessEnv 
   if (batch.maxExportBatchSize > batch.maxQueueSize) {
     throw configError(`batch.maxExportBatchSize (${batch.maxExportBatchSize}) must not exceed batch.maxQueueSize (${batch.maxQueueSize})`);
   }
+  const requestLog = options.requestLog ?? (env.SIGHTLINE_REQUEST_LOG?.trim().toLowerCase() as RequestLogMode | undefined) ?? DEFAULTS.requestLog;
+  if (!['all', 'errors', 'off'].includes(requestLog)) throw configError(`requestLog "${requestLog}" is not one of all, errors, off`);
+  const slowRequestMs = options.slowRequestMs ?? envNumber(env, 'SIGHTLINE_SLOW_REQUEST_MS') ?? DEFAULTS.slowRequestMs;
+  if (!(slowRequestMs >= 0)) throw configError(`slowRequestMs ${slowRequestMs} must be a number of milliseconds >= 0`);
   const { ['service.name']: _n, ['service.version']: envVersion, ['deployment.environment.name']: envEnv, ['deployment.environment']: envEnvOld, ...restResource } = envResource;
   return {
     serviceName: options.serviceName ?? env.OTEL_SERVICE_NAME?.trim() ?? envResource['service.name'] ?? DEFAULTS.serviceName,
@@ -209,11 +232,14 @@ export function resolveConfig(options: InitOptions = {}, env: NodeJS.ProcessEnv 
     batch,
     instrumentations: {
       http: toggles !== false && (toggles?.http ?? true),
+      httpServer: toggles !== false && (toggles?.httpServer ?? true),
       undici: toggles !== false && (toggles?.undici ?? true),
       express: toggles !== false && (toggles?.express ?? true),
       pg: toggles !== false && (toggles?.pg ?? true),
     },
     processMetrics: options.processMetrics ?? true,
+    requestLog,
+    slowRequestMs,
     handleSignals: options.handleSignals ?? false,
     disabled: options.disabled ?? envBool(env, 'OTEL_SDK_DISABLED') ?? false,
   };

@@ -85,7 +85,16 @@ export {
 } from './metrics/http-red.js';
 export { startProcessMetrics, type ProcessMetricsHandle } from './metrics/process-metrics.js';
 export { getMeter } from './metrics/meter.js';
-export { beginRequest, requestState, type MiddlewareOptions, type RequestState } from './middleware/request-observer.js';
+export {
+  beginRequest,
+  requestState,
+  configureRequestObserver,
+  REQUEST_OBSERVER_DEFAULTS,
+  type MiddlewareOptions,
+  type RequestState,
+  type RequestLogMode,
+} from './middleware/request-observer.js';
+export { instrumentHttpServers } from './http-server-instrumentation.js';
 export { instrumentHttpHandler } from './middleware/node-http.js';
 export { expressMiddleware, type ExpressMiddleware } from './middleware/express.js';
 export { fastifyPlugin, type FastifyPlugin } from './middleware/fastify.js';

@@ -16,6 +16,7 @@ import {
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import {
+  AlwaysOnSampler,
   BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
@@ -35,9 +36,13 @@ import { OTLPLogExporter as LogGrpc } from '@opentelemetry/exporter-logs-otlp-gr
 import { resolveConfig, type InitOptions, type ResolvedConfig } from './config.js';
 import { ensureContextManager } from './context.js';
 import { CorrelationPropagator } from './correlation.js';
+import { instrumentHttpServers } from './http-server-instrumentation.js';
+import { PooledIdGenerator } from './id-generator.js';
 import { createInstrumentations, withoutServerHttpMetrics } from './instrumentations.js';
 import { configureLogger, flushLogs, logger } from './logger.js';
-import { setBodySizeMetrics } from './metrics/http-red.js';
+import { createLocalServerDuration, setBodySizeMetrics, useLocalServerDuration } from './metrics/http-red.js';
+import { LocalHistogramProducer } from './metrics/local-histogram.js';
+import { configureRequestObserver } from './middleware/request-observer.js';
 import { startProcessMetrics, type ProcessMetricsHandle } from './metrics/process-metrics.js';
 import { createRedactor, type Redactor } from './redaction.js';
 import { SDK_VERSION } from './tracing.js';
@@ -91,7 +96,8 @@ function logExporter(cfg: ResolvedConfig): LogRecordExporter {
 }
 
 function sampler(cfg: ResolvedConfig): Sampler {
-  const root = new TraceIdRatioBasedSampler(cfg.sampling.ratio);
+  // Ratio 1 keeps every trace: AlwaysOn decides the same without hashing each trace id.
+  const root = cfg.sampling.ratio >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(cfg.sampling.ratio);
   return cfg.sampling.parentBased ? new ParentBasedSampler({ root }) : root;
 }
 
@@ -120,9 +126,11 @@ function buildPropagator(): TextMapPropagator {
 
 /**
  * Starts the SDK: traces, metrics and logs over OTLP, resource detection, W3C trace context
- * and baggage plus `x-correlation-id` propagation, batching, process metrics, and the
- * auto-instrumentations for http, undici/fetch, express and pg. Call it before importing the
- * code you want instrumented (for ESM apps, use `node --import @sightline/sdk/register`).
+ * and baggage plus `x-correlation-id` propagation, batching, process metrics, the SDK's own
+ * inbound `node:http`/`https` server instrumentation (server span, RED metrics, correlation id,
+ * canonical log line for failed and slow requests), and the auto-instrumentations for outgoing
+ * http, undici/fetch, express and pg. Call it before importing the code you want instrumented
+ * (for ESM apps, use `node --import @sightline/sdk/register`).
  *
  * Calling it again returns the running instance (and logs a warning).
  *
@@ -149,6 +157,7 @@ export function init(options: InitOptions = {}): SightlineSdk {
   });
   const resource = buildResource(cfg);
   setBodySizeMetrics(options.httpBodySizeMetrics ?? false);
+  configureRequestObserver({ requestLog: cfg.requestLog, slowRequestMs: cfg.slowRequestMs });
 
   if (cfg.disabled) {
     active = {
@@ -170,11 +179,17 @@ export function init(options: InitOptions = {}): SightlineSdk {
     ? new TracerProvider({
         resource,
         sampler: sampler(cfg),
+        idGenerator: new PooledIdGenerator(),
         spanProcessors: [new BatchSpanProcessor({ exporter: traceExporter(cfg), ...cfg.batch })],
       })
     : undefined;
   if (tracerProvider) trace.setGlobalTracerProvider(tracerProvider);
 
+  // http.server.request.duration is aggregated by the SDK itself and handed to the reader at
+  // collection (no attribute hashing per request). Cumulative only; with a delta preference the
+  // metrics SDK's histogram records it instead.
+  const temporality = process.env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE?.trim().toLowerCase();
+  const localServerDuration = cfg.metrics && (temporality === undefined || temporality === '' || temporality === 'cumulative') ? createLocalServerDuration() : undefined;
   const meterProvider = cfg.metrics
     ? new MeterProvider({
         resource,
@@ -183,11 +198,13 @@ export function init(options: InitOptions = {}): SightlineSdk {
             exporter: metricExporter(cfg),
             exportIntervalMillis: cfg.metricExportIntervalMs,
             exportTimeoutMillis: Math.min(cfg.batch.exportTimeoutMillis, cfg.metricExportIntervalMs),
+            metricProducers: localServerDuration ? [new LocalHistogramProducer([localServerDuration])] : undefined,
           }),
         ],
       })
     : undefined;
   if (meterProvider) metrics.setGlobalMeterProvider(meterProvider);
+  useLocalServerDuration(localServerDuration);
 
   const loggerProvider = cfg.logs
     ? new LoggerProvider({
@@ -200,11 +217,16 @@ export function init(options: InitOptions = {}): SightlineSdk {
   const endpointUrl = new URL(cfg.endpoint);
   const otlpHosts = new Set([`${endpointUrl.hostname}:${endpointUrl.port}`]);
   const instrumentations: Instrumentation[] = createInstrumentations(cfg, otlpHosts);
-  const unregister = registerInstrumentations({
+  const unregisterAuto = registerInstrumentations({
     instrumentations,
     tracerProvider: tracerProvider ?? trace.getTracerProvider(),
     meterProvider: withoutServerHttpMetrics(metrics.getMeterProvider()),
   });
+  const unpatchServers = cfg.instrumentations.httpServer ? instrumentHttpServers() : undefined;
+  const unregister = (): void => {
+    unregisterAuto();
+    unpatchServers?.();
+  };
 
   let processMetrics: ProcessMetricsHandle | undefined;
   if (cfg.processMetrics && meterProvider) processMetrics = startProcessMetrics(meterProvider.getMeter('@sightline/sdk/process', SDK_VERSION));
@@ -225,6 +247,7 @@ export function init(options: InitOptions = {}): SightlineSdk {
         // Process metrics stop after the final collection so the last export still has them.
         const results = await Promise.allSettled([tracerProvider?.shutdown(), meterProvider?.shutdown(), loggerProvider?.shutdown()]);
         processMetrics?.stop();
+        useLocalServerDuration(undefined);
         for (const r of results) if (r.status === 'rejected') diag.warn('@sightline/sdk shutdown', r.reason);
         // Later log calls go to stdout only; the OTLP pipeline is closed.
         configureLogger({ otlp: false });

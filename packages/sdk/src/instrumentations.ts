@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import { createNoopMeter, type Meter, type MeterOptions, type MeterProvider, type Span } from '@opentelemetry/api';
+import { createNoopMeter, type Meter, type MeterOptions, type MeterProvider } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
@@ -7,22 +6,9 @@ import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import type { ResolvedConfig } from './config.js';
 
-const IGNORED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
-
-/**
- * Incoming requests that the HTTP instrumentation already wrapped in a server span carry that
- * span under this symbol, so the SDK middleware enriches it instead of starting a second one.
- */
-export const SERVER_SPAN = Symbol.for('sightline.sdk.serverSpan');
-
-/** Reads the server span the HTTP auto-instrumentation attached to a request, if any. */
-export function autoServerSpan(req: IncomingMessage): Span | undefined {
-  return (req as unknown as Record<symbol, Span | undefined>)[SERVER_SPAN];
-}
-
-// The SDK middleware records http.server.* with the route template; the HTTP instrumentation
-// would record the same metric names without the route, doubling every rate in queries.
-// Client metrics from the instrumentation are kept.
+// The SDK records http.server.* itself (with the route template). The HTTP instrumentation's
+// server half is off, but a user-registered copy with it on would record the same names
+// without the route and double every rate in queries. Client metrics are kept.
 function withoutServerHttpMetrics(provider: MeterProvider): MeterProvider {
   const noop = createNoopMeter();
   return {
@@ -44,22 +30,16 @@ function withoutServerHttpMetrics(provider: MeterProvider): MeterProvider {
 
 /**
  * Creates the auto-instrumentations that have releases for Node 20 compatible with
- * `@opentelemetry/instrumentation` 0.223 (http, undici/fetch, express, pg). Fastify has none
- * (see docs/sdk.md); the SDK's `fastifyPlugin` covers it.
+ * `@opentelemetry/instrumentation` 0.223 (http client, undici/fetch, express, pg). Fastify has
+ * none (see docs/sdk.md); the SDK's `fastifyPlugin` covers it. Inbound HTTP is not here: the
+ * SDK observes servers itself (`instrumentHttpServers`), far cheaper per request.
  */
 export function createInstrumentations(cfg: ResolvedConfig, otlpHosts: Set<string>): Instrumentation[] {
   const list: Instrumentation[] = [];
   if (cfg.instrumentations.http) {
     list.push(
       new HttpInstrumentation({
-        requestHook(span, request) {
-          // Incoming requests are IncomingMessage; outgoing ones are ClientRequest (has setHeader).
-          if (typeof (request as { setHeader?: unknown }).setHeader !== 'function') {
-            (request as unknown as Record<symbol, Span>)[SERVER_SPAN] = span;
-          }
-        },
-        // Probes hit these every few seconds; a trace per probe would drown the real traffic.
-        ignoreIncomingRequestHook: (req) => IGNORED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
+        disableIncomingRequestInstrumentation: true,
         ignoreOutgoingRequestHook: (options) => otlpHosts.has(`${options.hostname ?? options.host}:${options.port ?? ''}`),
       }),
     );

@@ -1,4 +1,4 @@
-import { context, trace, type Attributes } from '@opentelemetry/api';
+import { context, trace, type Attributes, type Context } from '@opentelemetry/api';
 import { logs, SeverityNumber, type AnyValue, type AnyValueMap } from '@opentelemetry/api-logs';
 import { correlationIdFrom } from './context.js';
 import { serialiseError } from './error-serialiser.js';
@@ -214,7 +214,18 @@ export class Logger {
     if (value >= this.core.level) this.write(level, value, msg, fields);
   }
 
-  private write(level: LogLevel, value: number, a: string | LogFields | Error, b?: string | LogFields): void {
+  /**
+   * Writes a record whose trace, span and correlation ids come from `ctx` instead of the
+   * active context. The request observer uses it for the canonical line, which is written
+   * from a response event where the active context is not guaranteed to be the request's.
+   * @internal
+   */
+  logIn(ctx: Context, level: LogLevel, msg: string, fields?: LogFields): void {
+    const value = LEVEL_VALUES[level];
+    if (value >= this.core.level) this.write(level, value, msg, fields, ctx);
+  }
+
+  private write(level: LogLevel, value: number, a: string | LogFields | Error, b?: string | LogFields, explicitCtx?: Context): void {
     const core = this.core;
     let msg: string;
     let fields: LogFields | undefined;
@@ -241,7 +252,7 @@ export class Logger {
       suppressed = r;
     }
 
-    const ctx = context.active();
+    const ctx = explicitCtx ?? context.active();
     const spanContext = trace.getSpanContext(ctx);
     const correlationId = correlationIdFrom(ctx);
     const time = core.now();

@@ -8,6 +8,7 @@ import {
   type Span,
   type SpanContext,
   type Tracer,
+  type TracerProvider,
 } from '@opentelemetry/api';
 
 /** Instrumentation scope name used for every span the SDK creates. */
@@ -15,9 +16,19 @@ export const SDK_SCOPE = '@sightline/sdk';
 /** SDK version reported as the instrumentation scope version. */
 export const SDK_VERSION = '0.1.0';
 
+let tracerProvider: TracerProvider | undefined;
+let tracer: Tracer | undefined;
+
 /** The SDK's tracer (a proxy, so it works whether `init()` ran before or after). */
 export function getTracer(): Tracer {
-  return trace.getTracer(SDK_SCOPE, SDK_VERSION);
+  // The provider's getTracer builds a cache key string per call; per-request callers reuse
+  // one tracer for as long as the global provider stays the same object.
+  const provider = trace.getTracerProvider();
+  if (provider !== tracerProvider || tracer === undefined) {
+    tracerProvider = provider;
+    tracer = provider.getTracer(SDK_SCOPE, SDK_VERSION);
+  }
+  return tracer;
 }
 
 /** Options of {@link traced} beyond plain attributes. */

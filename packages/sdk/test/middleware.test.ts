@@ -4,7 +4,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { configureLogger, setBodySizeMetrics, expressMiddleware, fastifyPlugin, getCorrelationId, instrumentHttpHandler, logger, MemoryDestination } from '../src/index.js';
+import { configureLogger, configureRequestObserver, setBodySizeMetrics, expressMiddleware, fastifyPlugin, getCorrelationId, instrumentHttpHandler, logger, MemoryDestination } from '../src/index.js';
 import { installTestTelemetry, pointsWith, type TestTelemetry } from './helpers/telemetry.js';
 
 let tel: TestTelemetry;
@@ -13,6 +13,9 @@ const servers: http.Server[] = [];
 beforeAll(() => {
   tel = installTestTelemetry();
   configureLogger({ destination: logs, otlp: false, serviceName: 'mw' });
+  // These tests check the content of the canonical line for every request (the default mode,
+  // `errors`, is covered in http-server-instrumentation.test.ts).
+  configureRequestObserver({ requestLog: 'all' });
   setBodySizeMetrics(true);
 });
 beforeEach(() => {

@@ -11,9 +11,10 @@ let breakerSvc: string;
 
 beforeAll(async () => {
   sightline = await startSightline();
-  const back = await startFixtureService('int-back', sightline.otlpHttp, { ROLE: 'back' });
+  // front and back log every request (SIGHTLINE_REQUEST_LOG=all); breaker keeps the default (errors).
+  const back = await startFixtureService('int-back', sightline.otlpHttp, { ROLE: 'back', SIGHTLINE_REQUEST_LOG: 'all' });
   children.push(back.child);
-  const f = await startFixtureService('int-front', sightline.otlpHttp, { ROLE: 'front', BACK_URL: back.url });
+  const f = await startFixtureService('int-front', sightline.otlpHttp, { ROLE: 'front', BACK_URL: back.url, SIGHTLINE_REQUEST_LOG: 'all' });
   children.push(f.child);
   front = f.url;
   const b = await startFixtureService('int-breaker', sightline.otlpHttp, { ROLE: 'breaker' });
@@ -84,11 +85,17 @@ describe('SDK -> Sightline', () => {
     for (let i = 0; i < 3; i++) await (await fetch(`${breakerSvc}/call?fail=1`)).json();
     const last = await (await fetch(`${breakerSvc}/call`)).json();
     expect(last).toEqual({ state: 'open', error: 'SL_ERR_CIRCUIT_OPEN' });
+    expect((await fetch(`${breakerSvc}/missing`)).status).toBe(404);
 
-    const opened = await waitFor('breaker log', async () => {
+    const breakerLogs = await waitFor('breaker logs', async () => {
       const { logs } = await sightline.get<{ logs: Log[] }>('/api/logs?service=int-breaker&limit=200');
-      return logs.find((l) => l.body === 'circuit breaker int-dependency opened');
+      const done = logs.some((l) => l.body === 'circuit breaker int-dependency opened') && logs.some((l) => l.body === 'request completed');
+      return done ? logs : undefined;
     });
+    const opened = breakerLogs.find((l) => l.body === 'circuit breaker int-dependency opened')!;
+    // Default request log mode: only the failed request (404) has a canonical line, the 200s do not.
+    const canonical = breakerLogs.filter((l) => l.body === 'request completed');
+    expect(canonical.map((l) => [l.severityText, l.attributes['http.status_code']])).toEqual([['WARN', 404]]);
     expect(opened.severityText).toBe('WARN');
     expect(opened.attributes).toMatchObject({ from: 'closed', to: 'open', 'circuit_breaker.name': 'int-dependency' });
 

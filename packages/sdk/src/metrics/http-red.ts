@@ -1,14 +1,16 @@
 import type { Attributes } from '@opentelemetry/api';
 import { CardinalityGuard } from './cardinality-guard.js';
+import { LocalHistogram, type HistogramSeries } from './local-histogram.js';
 import { lazyInstruments } from './meter.js';
 
 // Boundaries from the HTTP semantic conventions (seconds).
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+const SERVER_DURATION_DESCRIPTION = 'Duration of HTTP server requests.';
 const SIZE_BUCKETS = [100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 
 const serverInstruments = lazyInstruments((meter) => ({
   duration: meter.createHistogram('http.server.request.duration', {
-    description: 'Duration of HTTP server requests.',
+    description: SERVER_DURATION_DESCRIPTION,
     unit: 's',
     advice: { explicitBucketBoundaries: DURATION_BUCKETS },
   }),
@@ -20,9 +22,8 @@ const serverInstruments = lazyInstruments((meter) => ({
       unit: '{request}',
     });
     counter.addCallback((result) => {
-      for (const [key, n] of activeRequests) {
-        const [method, scheme] = key.split(' ');
-        result.observe(n, { 'http.request.method': method!, 'url.scheme': scheme! });
+      for (const [scheme, counts] of activeByScheme) {
+        for (const [method, n] of counts) result.observe(n, { 'http.request.method': method, 'url.scheme': scheme });
       }
     });
     return counter;
@@ -47,7 +48,6 @@ const clientInstruments = lazyInstruments((meter) => ({
   }),
 }));
 
-const activeRequests = new Map<string, number>();
 let bodySizeMetrics = false;
 
 /**
@@ -81,7 +81,9 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT'
 
 /** Normalises a method to the semantic-convention set; unknown methods become `_OTHER`. */
 export function normaliseMethod(method: string | undefined): string {
-  const m = (method ?? 'GET').toUpperCase();
+  const raw = method ?? 'GET';
+  if (KNOWN_METHODS.has(raw)) return raw;
+  const m = raw.toUpperCase();
   return KNOWN_METHODS.has(m) ? m : '_OTHER';
 }
 
@@ -98,11 +100,80 @@ export function serverMetricAttributes(r: ServerRequestRecord): Attributes {
   return attrs;
 }
 
+// Active requests by scheme, then method: no key string to build per request.
+const activeByScheme = new Map<string, Map<string, number>>();
+function activeCounts(scheme: string): Map<string, number> {
+  let m = activeByScheme.get(scheme);
+  if (m === undefined) activeByScheme.set(scheme, (m = new Map()));
+  return m;
+}
+
 /** Marks a request as started (`http.server.active_requests`). Call {@link recordServerRequest} when done. */
 export function serverRequestStarted(method: string, scheme = 'http'): void {
   serverInstruments();
-  const key = `${normaliseMethod(method)} ${scheme}`;
-  activeRequests.set(key, (activeRequests.get(key) ?? 0) + 1);
+  const counts = activeCounts(scheme);
+  const m = normaliseMethod(method);
+  counts.set(m, (counts.get(m) ?? 0) + 1);
+}
+
+/**
+ * Gives back one active request counted by {@link serverRequestStarted} (`method` normalised).
+ * @internal
+ */
+export function serverRequestEnded(method: string, scheme: string): void {
+  const counts = activeCounts(scheme);
+  counts.set(method, Math.max(0, (counts.get(method) ?? 1) - 1));
+}
+
+// Attribute sets of finished requests, by a cheap key. The label space is small (method x
+// route x status), so after warm-up a request costs one string key and one Map lookup here
+// instead of building, sorting and guarding a fresh attribute object. Admitted sets are never
+// evicted (the guard bounds them); rejected ones are, so junk routes cannot grow the map, and
+// each of their measurements still goes through the guard, which counts the drop.
+interface ServerSeries {
+  readonly attributes: Attributes;
+  local: HistogramSeries | undefined;
+  localOwner: LocalHistogram | undefined;
+}
+const admittedSeries = new Map<string, ServerSeries>();
+const rejectedSeries = new Map<string, Attributes>();
+const REJECTED_KEYS_LIMIT = 2000;
+
+function serverSeries(method: string, scheme: string, status: number, route: string | undefined, errorType: string | undefined): ServerSeries | undefined {
+  const key = `${method} ${status} ${scheme} ${route ?? ''} ${errorType ?? ''}`;
+  const found = admittedSeries.get(key);
+  if (found !== undefined) return found;
+  const rejected = rejectedSeries.get(key);
+  if (rejected !== undefined) {
+    serverGuard.admit(rejected); // false: counts this dropped measurement
+    return undefined;
+  }
+  const attributes = serverMetricAttributes({ method, route, status, scheme, errorType, durationSeconds: 0 });
+  if (!serverGuard.admit(attributes)) {
+    if (rejectedSeries.size >= REJECTED_KEYS_LIMIT) rejectedSeries.clear();
+    rejectedSeries.set(key, attributes);
+    return undefined;
+  }
+  const series: ServerSeries = { attributes, local: undefined, localOwner: undefined };
+  admittedSeries.set(key, series);
+  return series;
+}
+
+let localDuration: LocalHistogram | undefined;
+
+/**
+ * The local aggregation of `http.server.request.duration` that `init()` exports through a
+ * metric producer, or undefined to record through the metrics SDK's histogram (the default
+ * without `init()`, e.g. with an application's own MeterProvider).
+ * @internal
+ */
+export function useLocalServerDuration(histogram: LocalHistogram | undefined): void {
+  localDuration = histogram;
+}
+
+/** A new local `http.server.request.duration` histogram (same name, unit, buckets as the instrument). */
+export function createLocalServerDuration(): LocalHistogram {
+  return new LocalHistogram('http.server.request.duration', SERVER_DURATION_DESCRIPTION, 's', DURATION_BUCKETS);
 }
 
 /**
@@ -110,17 +181,57 @@ export function serverRequestStarted(method: string, scheme = 'http'): void {
  * via `error.type`, duration), body sizes when enabled, and decrements `http.server.active_requests`.
  */
 export function recordServerRequest(r: ServerRequestRecord, startedAsActive = true): void {
-  const inst = serverInstruments();
-  if (startedAsActive) {
-    const key = `${normaliseMethod(r.method)} ${r.scheme ?? 'http'}`;
-    activeRequests.set(key, Math.max(0, (activeRequests.get(key) ?? 1) - 1));
+  const method = normaliseMethod(r.method);
+  const scheme = r.scheme ?? 'http';
+  if (startedAsActive) serverRequestEnded(method, scheme);
+  recordServerMeasurement(method, scheme, r.status, r.route, r.errorType, r.durationSeconds, r.requestBytes, r.responseBytes);
+}
+
+/**
+ * The request observer's path: `method` is already normalised and the request was counted
+ * as active by {@link serverRequestStarted}.
+ * @internal
+ */
+export function recordObservedServerRequest(
+  method: string,
+  scheme: string,
+  status: number,
+  route: string | undefined,
+  errorType: string | undefined,
+  durationSeconds: number,
+  requestBytes: number,
+  responseBytes: number,
+): void {
+  serverRequestEnded(method, scheme);
+  recordServerMeasurement(method, scheme, status, route, errorType, durationSeconds, requestBytes, responseBytes);
+}
+
+function recordServerMeasurement(
+  method: string,
+  scheme: string,
+  status: number,
+  route: string | undefined,
+  errorType: string | undefined,
+  durationSeconds: number,
+  requestBytes: number | undefined,
+  responseBytes: number | undefined,
+): void {
+  const series = serverSeries(method, scheme, status, route, errorType);
+  if (series === undefined) return;
+  const local = localDuration;
+  if (local !== undefined) {
+    if (series.localOwner !== local) {
+      series.local = local.createSeries(series.attributes);
+      series.localOwner = local;
+    }
+    series.local!.record(durationSeconds);
+    if (!bodySizeMetrics) return;
   }
-  const attrs = serverMetricAttributes(r);
-  if (!serverGuard.admit(attrs)) return;
-  inst.duration.record(r.durationSeconds, attrs);
+  const inst = serverInstruments();
+  if (local === undefined) inst.duration.record(durationSeconds, series.attributes);
   if (!bodySizeMetrics) return;
-  if (r.requestBytes !== undefined && r.requestBytes >= 0) inst.requestSize.record(r.requestBytes, attrs);
-  if (r.responseBytes !== undefined && r.responseBytes >= 0) inst.responseSize.record(r.responseBytes, attrs);
+  if (requestBytes !== undefined && requestBytes >= 0) inst.requestSize.record(requestBytes, series.attributes);
+  if (responseBytes !== undefined && responseBytes >= 0) inst.responseSize.record(responseBytes, series.attributes);
 }
 
 /** One finished client request. */

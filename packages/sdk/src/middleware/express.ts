@@ -32,7 +32,7 @@ export function expressMiddleware(options: MiddlewareOptions = {}): ExpressMiddl
   const opts: MiddlewareOptions = { ...options, route: resolveRoute };
   return (req, res, next) => {
     const state = beginRequest(req, res, opts);
-    if (!state) return next();
+    if (!state || context.active() === state.context) return next();
     context.with(state.context, next);
   };
 }

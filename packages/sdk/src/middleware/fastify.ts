@@ -39,6 +39,7 @@ export function fastifyPlugin(options: MiddlewareOptions = {}): FastifyPlugin {
       const state = beginRequest(request.raw, reply.raw, options);
       if (!state) return next();
       state.route = request.routeOptions?.url;
+      if (context.active() === state.context) return next();
       context.with(state.context, () => next());
     });
     done();

@@ -1,20 +1,31 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType, setRPCMetadata } from '@opentelemetry/core';
 import { CORRELATION_KEY, correlationIdFrom, ensureContextManager } from '../context.js';
 import { CORRELATION_HEADER, isValidCorrelationId, newCorrelationId } from '../correlation.js';
-import { autoServerSpan } from '../instrumentations.js';
 import { logger as sharedLogger, type Logger, type LogLevel } from '../logger.js';
-import { normaliseMethod, recordServerRequest, serverRequestStarted } from '../metrics/http-red.js';
-import { getTracer } from '../tracing.js';
+import { normaliseMethod, recordObservedServerRequest, serverRequestEnded, serverRequestStarted } from '../metrics/http-red.js';
+import { getTracer, recordError } from '../tracing.js';
+
+/**
+ * Which requests get the canonical `request completed` log line:
+ * `all` — every request; `errors` — 4xx, 5xx, aborted and slow requests (see `slowRequestMs`);
+ * `off` — none. Spans and metrics cover every request in all modes.
+ */
+export type RequestLogMode = 'all' | 'errors' | 'off';
 
 /** Options shared by the node:http, Express and Fastify middleware. */
 export interface MiddlewareOptions {
   /** Logger for the canonical request line (default: the shared logger). */
   logger?: Logger;
-  /** Write one canonical log line per request (default true). */
-  logRequests?: boolean;
+  /**
+   * Canonical log line per request: `true`/`'all'`, `'errors'` (4xx, 5xx, aborted, slow) or
+   * `false`/`'off'`. Default: the process-wide setting of `init({ requestLog })`, `'errors'`.
+   */
+  logRequests?: boolean | RequestLogMode;
+  /** In `'errors'` mode, requests at least this slow (ms) are logged too. Default: `init({ slowRequestMs })`, 1000. */
+  slowRequestMs?: number;
   /** Paths that get no span, metrics or log line (default: `/healthz`, `/readyz`, `/metrics`). */
   ignorePaths?: string[];
   /** Resolves the route template when the framework cannot (node:http). */
@@ -31,12 +42,75 @@ export interface RequestState {
   readonly correlationId: string;
 }
 
-const DEFAULT_IGNORED = ['/healthz', '/readyz', '/metrics'];
+/** Process-wide defaults of the request observer (house rule 5: one defaults object). */
+export const REQUEST_OBSERVER_DEFAULTS = {
+  /** `errors`: a line per failed or slow request; the server span and RED metrics cover the rest. */
+  requestLog: 'errors' as RequestLogMode,
+  slowRequestMs: 1000,
+  ignorePaths: ['/healthz', '/readyz', '/metrics'] as readonly string[],
+};
+
+const settings = { requestLog: REQUEST_OBSERVER_DEFAULTS.requestLog, slowRequestMs: REQUEST_OBSERVER_DEFAULTS.slowRequestMs };
+
+/** Sets the process-wide request log mode and slow threshold (`init()` calls this). */
+export function configureRequestObserver(options: { requestLog?: RequestLogMode; slowRequestMs?: number }): void {
+  if (options.requestLog !== undefined) settings.requestLog = options.requestLog;
+  if (options.slowRequestMs !== undefined) settings.slowRequestMs = options.slowRequestMs;
+}
+
+const DEFAULT_IGNORED = new Set(REQUEST_OBSERVER_DEFAULTS.ignorePaths);
 const STATE = Symbol.for('sightline.sdk.requestState');
 
-/** Returns the observation state of a request seen by the middleware. */
+function logModeOf(option: boolean | RequestLogMode | undefined): RequestLogMode | undefined {
+  if (option === undefined) return undefined;
+  if (option === true) return 'all';
+  if (option === false) return 'off';
+  return option;
+}
+
+/**
+ * One observed request. A class (not an object literal) so every request has the same
+ * hidden class, and so the response listener can be one shared function instead of a
+ * closure per request.
+ */
+class RequestObservation implements RequestState {
+  route: string | undefined = undefined;
+  responseBytes = 0;
+  finished = false;
+  ignored = false;
+  error: unknown = undefined;
+  routeResolver: ((req: IncomingMessage) => string | undefined) | undefined = undefined;
+  logger: Logger | undefined = undefined;
+  logMode: RequestLogMode | undefined = undefined;
+  slowRequestMs: number | undefined = undefined;
+  successLevel: LogLevel | undefined = undefined;
+  readonly startMs = performance.now();
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly span: Span,
+    readonly context: Context,
+    readonly correlationId: string,
+    readonly method: string,
+    readonly path: string,
+    readonly scheme: string,
+  ) {}
+
+  /** Takes over what a middleware knows better than the server hook (route, logger, log mode). */
+  adopt(options: MiddlewareOptions): void {
+    if (options.route) this.routeResolver = options.route;
+    if (options.logger) this.logger = options.logger;
+    if (options.logRequests !== undefined) this.logMode = logModeOf(options.logRequests);
+    if (options.slowRequestMs !== undefined) this.slowRequestMs = options.slowRequestMs;
+    if (options.successLevel) this.successLevel = options.successLevel;
+    if (options.ignorePaths?.includes(this.path)) this.ignored = true;
+  }
+}
+
+/** Returns the observation state of a request seen by the middleware or the server instrumentation. */
 export function requestState(req: IncomingMessage): RequestState | undefined {
-  return (req as unknown as Record<symbol, RequestState | undefined>)[STATE];
+  return (req as unknown as Record<symbol, RequestObservation | undefined>)[STATE];
 }
 
 function pathOf(url: string | undefined): string {
@@ -46,136 +120,233 @@ function pathOf(url: string | undefined): string {
 }
 
 /**
- * Starts observing one request: continues the caller's trace (or enriches the span the HTTP
- * auto-instrumentation started), binds a correlation id (from `x-correlation-id` or new, echoed
- * on the response), counts it as active, and on completion records RED metrics, ends the span
- * and writes one canonical log line. Returns undefined for ignored paths.
+ * Starts observing one request: continues the caller's trace (W3C `traceparent`), binds a
+ * correlation id (from `x-correlation-id` or new, echoed on the response), counts it as
+ * active, and when the response closes records RED metrics, ends the server span and writes
+ * the canonical log line (per the log mode). Returns undefined for ignored paths.
  *
- * The framework adapters call this; use it directly only for a custom server.
+ * `init()` calls this for every request a `node:http`/`https` server receives; the framework
+ * adapters call it again with their options (route template, logger), which are merged into
+ * the running observation. Use it directly only for a custom server.
  */
-export function beginRequest(req: IncomingMessage, res: ServerResponse, options: MiddlewareOptions = {}): RequestState | undefined {
-  ensureContextManager();
-  const path = pathOf(req.url);
-  if ((options.ignorePaths ?? DEFAULT_IGNORED).includes(path)) return undefined;
-  const existing = requestState(req);
-  if (existing) return existing;
-
-  const start = performance.now();
-  const method = normaliseMethod(req.method);
-  const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-  const autoSpan = autoServerSpan(req);
-
-  let ctx: Context;
-  let span: Span;
-  if (autoSpan) {
-    span = autoSpan;
-    ctx = context.active();
-    if (trace.getSpan(ctx) !== autoSpan) ctx = trace.setSpan(ctx, autoSpan);
-    // The instrumentation already extracted the correlation id if the propagator is installed.
-  } else {
-    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-    span = getTracer().startSpan(
-      method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          'http.request.method': method,
-          'url.path': path,
-          'url.scheme': scheme,
-          'server.address': req.headers.host?.split(':')[0] ?? '',
-          'user_agent.original': req.headers['user-agent'] ?? '',
-          'client.address': req.socket.remoteAddress ?? '',
-          'network.protocol.version': req.httpVersion,
-        },
-      },
-      parent,
-    );
-    ctx = setRPCMetadata(trace.setSpan(parent, span), { type: RPCType.HTTP, span });
+export function beginRequest(req: IncomingMessage, res: ServerResponse, options?: MiddlewareOptions): RequestState | undefined {
+  const existing = (req as unknown as Record<symbol, RequestObservation | undefined>)[STATE];
+  if (existing !== undefined) {
+    if (options !== undefined) existing.adopt(options);
+    return existing.ignored ? undefined : existing;
   }
+  const path = pathOf(req.url);
+  if (options?.ignorePaths ? options.ignorePaths.includes(path) : DEFAULT_IGNORED.has(path)) return undefined;
+  ensureContextManager();
+  ensureResponseByteCounting();
 
-  const header = req.headers[CORRELATION_HEADER];
-  const fromHeader = Array.isArray(header) ? header[0] : header;
-  const correlationId = isValidCorrelationId(fromHeader) ? fromHeader : (correlationIdFrom(ctx) ?? newCorrelationId());
-  ctx = ctx.setValue(CORRELATION_KEY, correlationId);
-  span.setAttribute('correlation.id', correlationId);
+  const method = normaliseMethod(req.method);
+  const scheme = (req.socket as { encrypted?: boolean } | null)?.encrypted ? 'https' : 'http';
+  const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+  // Only what a sampler may want is set at start; the rest is added at the end, and only
+  // when the span is recording (unsampled requests never build those attributes).
+  const span = getTracer().startSpan(
+    method,
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.scheme': scheme, 'url.path': path } },
+    parent,
+  );
+  let ctx = setRPCMetadata(trace.setSpan(parent, span), { type: RPCType.HTTP, span });
+  // With init()'s propagator the id was extracted already; without it, read the header here.
+  let correlationId = correlationIdFrom(ctx);
+  if (correlationId === undefined) {
+    const header = req.headers[CORRELATION_HEADER];
+    const fromHeader = Array.isArray(header) ? header[0] : header;
+    correlationId = isValidCorrelationId(fromHeader) ? fromHeader : newCorrelationId();
+    ctx = ctx.setValue(CORRELATION_KEY, correlationId);
+  }
   if (!res.headersSent) res.setHeader(CORRELATION_HEADER, correlationId);
 
-  const state: RequestState = { span, context: ctx, correlationId };
-  (req as unknown as Record<symbol, RequestState>)[STATE] = state;
+  const state = new RequestObservation(req, res, span, ctx, correlationId, method, path, scheme);
+  if (options !== undefined) state.adopt(options);
+  (req as unknown as Record<symbol, RequestObservation>)[STATE] = state;
+  (res as unknown as Record<symbol, RequestObservation>)[STATE] = state;
   serverRequestStarted(method, scheme);
+  // 'close' follows 'finish' on every ServerResponse and is also the only event of an
+  // aborted one, so one listener sees every outcome.
+  res.on('close', onResponseClose);
+  return state;
+}
 
-  let responseBytes = 0;
-  const originalWrite = res.write;
-  const originalEnd = res.end;
-  let finalised = false;
+/**
+ * Marks the request as failed with `err` (a handler threw): exception event and ERROR status
+ * on the server span, `error.type` on the metrics. The caller rethrows.
+ * @internal
+ */
+export function failRequest(state: RequestState, err: unknown): void {
+  const obs = state as RequestObservation;
+  if (obs.finished || obs.error !== undefined) return;
+  obs.error = err;
+  recordError(obs.span, err);
+}
 
-  // Counting bytes here (not from content-length) covers chunked responses too.
-  res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]): boolean {
-    responseBytes += byteLength(chunk);
-    return (originalWrite as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as ServerResponse['write'];
-  res.end = function (this: ServerResponse, chunk?: unknown, ...rest: unknown[]): ServerResponse {
-    if (typeof chunk !== 'function') responseBytes += byteLength(chunk);
-    // Route and status go on the span before it ends: the HTTP instrumentation ends its span
-    // inside the original end().
-    annotate(res.statusCode);
-    return (originalEnd as (...a: unknown[]) => ServerResponse).call(this, chunk, ...rest);
-  } as ServerResponse['end'];
+function onResponseClose(this: ServerResponse): void {
+  const state = (this as unknown as Record<symbol, RequestObservation | undefined>)[STATE];
+  if (state !== undefined) finish(state);
+}
 
-  const rpc = getRPCMetadata(ctx);
-  function annotate(status: number): void {
-    const route = state.route ?? options.route?.(req);
-    if (route) {
-      state.route = route;
-      span.setAttribute('http.route', route);
-      if (rpc) rpc.route = route;
-      if (!autoSpan) span.updateName(`${method} ${route}`);
-    }
-    span.setAttribute('http.response.status_code', status);
+function finish(state: RequestObservation): void {
+  if (state.finished) return;
+  state.finished = true;
+  const { req, res, span, method } = state;
+  if (state.ignored) {
+    // A middleware's ignorePaths matched after the server hook began the request: give the
+    // active count back, record nothing else (the span is dropped unended, never exported).
+    serverRequestEnded(state.method, state.scheme);
+    return;
+  }
+  const aborted = !res.writableFinished;
+  const status = aborted ? 499 : res.statusCode;
+  const durationMs = performance.now() - state.startMs;
+  const route = resolveRoute(state);
+  const errorType = aborted ? 'aborted' : state.error !== undefined ? errorName(state.error) : status >= 500 ? String(status) : undefined;
+
+  if (span.isRecording()) {
+    span.setAttributes(endAttributes(state, status, route, errorType));
+    if (route !== undefined) span.updateName(`${method} ${route}`);
     if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
   }
+  span.end();
 
-  const finish = (aborted: boolean): void => {
-    if (finalised) return;
-    finalised = true;
-    const status = aborted && !res.writableFinished ? 499 : res.statusCode;
-    annotate(status);
-    const durationSeconds = (performance.now() - start) / 1000;
-    const lengthHeader = req.headers['content-length'];
-    const requestBytes = lengthHeader ? Number(lengthHeader) : 0;
-    if (aborted) span.setAttribute('error.type', 'aborted');
-    if (!autoSpan) span.end();
-    recordServerRequest({
-      method,
-      route: state.route,
-      status,
-      durationSeconds,
-      scheme,
-      requestBytes,
-      responseBytes,
-      errorType: aborted ? 'aborted' : undefined,
-    });
-    if (options.logRequests !== false) {
-      const log = options.logger ?? sharedLogger;
-      const level: LogLevel = status >= 500 ? 'error' : status >= 400 ? 'warn' : (options.successLevel ?? 'info');
-      context.with(ctx, () =>
-        log.log(level, 'request completed', {
-          'http.method': method,
-          'http.route': state.route ?? '',
-          'url.path': path,
-          'http.status_code': status,
-          duration_ms: Math.round(durationSeconds * 1e6) / 1e3,
-          user_agent: req.headers['user-agent'] ?? '',
-          request_bytes: requestBytes,
-          response_bytes: responseBytes,
-          aborted: aborted || undefined,
-        }),
-      );
+  const lengthHeader = req.headers['content-length'];
+  const requestBytes = lengthHeader ? Number(lengthHeader) : 0;
+  recordObservedServerRequest(method, state.scheme, status, route, errorType, durationMs / 1000, requestBytes, state.responseBytes);
+
+  const mode = state.logMode ?? settings.requestLog;
+  if (mode === 'off') return;
+  const failed = status >= 400 || aborted || state.error !== undefined;
+  if (mode === 'errors' && !failed && durationMs < (state.slowRequestMs ?? settings.slowRequestMs)) return;
+  const level: LogLevel = status >= 500 || state.error !== undefined ? 'error' : status >= 400 ? 'warn' : (state.successLevel ?? 'info');
+  (state.logger ?? sharedLogger).logIn(state.context, level, 'request completed', {
+    'http.method': method,
+    'http.route': route ?? '',
+    'url.path': state.path,
+    'http.status_code': status,
+    duration_ms: Math.round(durationMs * 1e3) / 1e3,
+    user_agent: req.headers['user-agent'] ?? '',
+    request_bytes: requestBytes,
+    response_bytes: state.responseBytes,
+    aborted: aborted || undefined,
+  });
+}
+
+function resolveRoute(state: RequestObservation): string | undefined {
+  let route = state.route;
+  if (route === undefined && state.routeResolver !== undefined) {
+    try {
+      route = state.routeResolver(state.req);
+    } catch {
+      // A failing route resolver must not break the response path (house rule 3).
     }
+  }
+  // Framework instrumentations (express) put the matched route on the RPC metadata.
+  if (route === undefined) route = getRPCMetadata(state.context)?.route;
+  if (route !== undefined) state.route = route;
+  return route;
+}
+
+function endAttributes(state: RequestObservation, status: number, route: string | undefined, errorType: string | undefined): Attributes {
+  const { req } = state;
+  const socket = req.socket as { remoteAddress?: string; remotePort?: number } | null;
+  const attrs: Attributes = {
+    'http.response.status_code': status,
+    'network.protocol.version': req.httpVersion,
+    'correlation.id': state.correlationId,
   };
-  res.once('finish', () => finish(false));
-  res.once('close', () => finish(!res.writableFinished));
-  return state;
+  if (route !== undefined) attrs['http.route'] = route;
+  if (errorType !== undefined) attrs['error.type'] = errorType;
+  const host = req.headers.host;
+  if (host) {
+    const { address, port } = splitHost(host);
+    attrs['server.address'] = address;
+    if (port !== undefined) attrs['server.port'] = port;
+  }
+  const ua = req.headers['user-agent'];
+  if (ua !== undefined) attrs['user_agent.original'] = ua;
+  const peer = socket?.remoteAddress;
+  if (peer !== undefined) {
+    attrs['network.peer.address'] = peer;
+    attrs['client.address'] = clientAddress(req) ?? peer;
+  }
+  if (socket?.remotePort !== undefined) attrs['network.peer.port'] = socket.remotePort;
+  if (req.method !== state.method) attrs['http.request.method_original'] = req.method ?? '';
+  const url = req.url;
+  if (url !== undefined) {
+    const q = url.indexOf('?');
+    if (q !== -1 && q < url.length - 1) attrs['url.query'] = redactQuery(url.slice(q + 1));
+  }
+  return attrs;
+}
+
+// Query parameters that carry signatures or credentials in pre-signed URLs; their values are
+// replaced, as @opentelemetry/instrumentation-http does by default.
+const SENSITIVE_QUERY_PARAMS = ['sig', 'Signature', 'AWSAccessKeyId', 'X-Goog-Signature'];
+
+/** Replaces the values of signature/credential query parameters with `REDACTED`. */
+export function redactQuery(query: string): string {
+  if (!SENSITIVE_QUERY_PARAMS.some((p) => query.includes(p))) return query;
+  let out = '';
+  for (const part of query.split('&')) {
+    const eq = part.indexOf('=');
+    const name = eq === -1 ? part : part.slice(0, eq);
+    out += (out ? '&' : '') + (eq !== -1 && SENSITIVE_QUERY_PARAMS.includes(name) ? `${name}=REDACTED` : part);
+  }
+  return out;
+}
+
+/** Splits a Host header into address and port (`[::1]:8080` → `::1`, 8080). */
+export function splitHost(host: string): { address: string; port?: number } {
+  if (host.startsWith('[')) {
+    const close = host.indexOf(']');
+    if (close === -1) return { address: host };
+    const port = host.charCodeAt(close + 1) === 58 ? Number(host.slice(close + 2)) : undefined;
+    return { address: host.slice(1, close), port: Number.isInteger(port) ? port : undefined };
+  }
+  const colon = host.lastIndexOf(':');
+  if (colon === -1) return { address: host };
+  const port = Number(host.slice(colon + 1));
+  return { address: host.slice(0, colon), port: Number.isInteger(port) ? port : undefined };
+}
+
+// The first hop of X-Forwarded-For names the original client behind proxies.
+function clientAddress(req: IncomingMessage): string | undefined {
+  const xff = req.headers['x-forwarded-for'];
+  if (xff === undefined) return undefined;
+  const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
+  return first ? first : undefined;
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : 'Error';
+}
+
+let responsePatched = false;
+
+// Response body bytes are counted by wrapping write/end once on the prototype instead of per
+// response: one symbol lookup per call, no closures per request. Counting (not content-length)
+// covers chunked responses too.
+function ensureResponseByteCounting(): void {
+  if (responsePatched) return;
+  responsePatched = true;
+  const proto = ServerResponse.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const originalWrite = proto.write!;
+  const originalEnd = proto.end!;
+  proto.write = function write(this: ServerResponse, chunk: unknown) {
+    const state = (this as unknown as Record<symbol, RequestObservation | undefined>)[STATE];
+    if (state !== undefined) state.responseBytes += byteLength(chunk);
+    // eslint-disable-next-line prefer-rest-params
+    return originalWrite.apply(this, arguments as unknown as unknown[]);
+  };
+  proto.end = function end(this: ServerResponse, chunk: unknown) {
+    const state = (this as unknown as Record<symbol, RequestObservation | undefined>)[STATE];
+    if (state !== undefined && typeof chunk !== 'function' && !this.writableEnded) state.responseBytes += byteLength(chunk);
+    // eslint-disable-next-line prefer-rest-params
+    return originalEnd.apply(this, arguments as unknown as unknown[]);
+  };
 }
 
 function byteLength(chunk: unknown): number {
