@@ -6,26 +6,20 @@ import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import type { SightlineConfig } from './config/schema.js';
+import type { SightlineConfig } from './config/index.js';
 import { buildApi } from './api/app.js';
-import { createDuckDbStore, createWriter, type Writer } from './storage/index.js';
-import type { Store } from './storage/store.js';
-import { createSelfMetrics, type SelfMetrics } from './telemetry/self-metrics.js';
-import { ExportService } from './ingest/export-service.js';
-import { createOtlpHttpServer } from './ingest/otlp-http.js';
-import { InflightBudget } from './ingest/inflight-budget.js';
-import { startOtlpGrpcServer, type OtlpGrpcServer } from './ingest/otlp-grpc.js';
-import { RetentionScheduler } from './storage/retention-scheduler.js';
-import { RollupScheduler } from './storage/rollup-scheduler.js';
+import { createDuckDbStore, createWriter, RetentionScheduler, RollupScheduler, type Store, type Writer } from './storage/index.js';
+import { createSelfMetrics, type SelfMetrics } from './telemetry/index.js';
+import {
+  createOtlpHttpServer, ExportService, InflightBudget, labeledSampleSink, RemoteWriteService, ScrapeManager, startOtlpGrpcServer,
+  type OtlpGrpcServer,
+} from './ingest/index.js';
 import { VERSION } from './version.js';
-import { parsePromDuration } from './config/prom-duration.js';
-import { RemoteWriteService } from './ingest/remote-write.js';
-import { ScrapeManager } from './ingest/scrape/index.js';
+import { parsePromDuration } from './config/index.js';
 import { createPromEngine, createStoreSeriesSource } from './query/promql/index.js';
 import { loadRuleFiles, RuleManager } from './rules/index.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
-import { CardinalityGuard } from './pipeline/cardinality-guard.js';
-import { CardinalityGuardedWriter } from './pipeline/cardinality-writer.js';
+import { CardinalityGuard, CardinalityGuardedWriter } from './pipeline/index.js';
 
 export interface StartOptions {
   config: SightlineConfig;
@@ -163,7 +157,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     groups: ruleGroups,
     defaultIntervalMs: parsePromDuration(prom.evaluationInterval)!,
     engine,
-    writer: guardedWriter('rules'),
+    sink: labeledSampleSink(guardedWriter('rules')),
     tenant: 'default',
     scheduler,
     metrics,

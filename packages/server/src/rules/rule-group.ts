@@ -4,8 +4,7 @@
 // stale markers for series a rule stopped producing. Alerting rules are evaluated for health
 // and errors; turning their results into pending/firing alerts belongs to alerting/, which
 // plugs in through AlertingRuleHandler.
-import type { BatchWriter } from '../ingest/export-service.js';
-import { LabeledSampleBuilder } from '../ingest/wire/labeled-sample-builder.js';
+import type { RecordingSink } from './recording-sink.js';
 import type { PromResult } from '../query/promql/index.js';
 import type { AlertingRuleSpec, RuleGroupSpec, RuleSpec } from './rule-file.js';
 
@@ -50,7 +49,7 @@ export interface RuleGroupOptions {
   spec: RuleGroupSpec;
   intervalMs: number;
   engine: InstantQuery;
-  writer: BatchWriter;
+  sink: RecordingSink;
   tenant: string;
   /** Measures evaluation time (real or injected). */
   clock: () => number;
@@ -118,7 +117,7 @@ export class RuleGroup {
     }
     const limit = this.opts.spec.limit;
     if (limit > 0 && rows.length > limit) throw new RuleEvaluationError(`exceeded limit of ${limit} with ${rows.length} series`);
-    const out = new LabeledSampleBuilder(tenant);
+    const out = this.opts.sink.samples(tenant);
     const current = new Map<number, Record<string, string>>();
     for (const row of rows) {
       const labels: Record<string, string> = { ...row.labels, __name__: rule.name };
@@ -136,7 +135,7 @@ export class RuleGroup {
       out.seriesOf(labels);
       out.pushStale(fp, tsMs);
     }
-    const write = await this.opts.writer.write(out.finish());
+    const write = await this.opts.sink.write(out);
     if (write.status === 'retryable') throw new RuleEvaluationError(`writing the rule's result failed: Sightline is overloaded (${write.reason})`);
     if (write.status === 'failed') throw new RuleEvaluationError(`writing the rule's result failed: ${write.error.message}`);
     this.previous[index] = current;
@@ -144,7 +143,7 @@ export class RuleGroup {
 
   /** Stale markers for everything the group's recording rules wrote (group removed or shutdown). */
   async markAllStale(tsMs: number): Promise<void> {
-    const out = new LabeledSampleBuilder(this.opts.tenant);
+    const out = this.opts.sink.samples(this.opts.tenant);
     for (const prev of this.previous) {
       for (const [fp, labels] of prev) {
         out.seriesOf(labels);
@@ -152,7 +151,7 @@ export class RuleGroup {
       }
     }
     if (out.length === 0) return;
-    const write = await this.opts.writer.write(out.finish());
+    const write = await this.opts.sink.write(out);
     if (write.status === 'ok') for (const p of this.previous) p.clear();
   }
 }

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { formatPromDuration } from '../config/prom-duration.js';
 import { globFiles } from '../config/path-glob.js';
-import type { BatchWriter } from '../ingest/export-service.js';
 import type { Scheduler } from '../scheduler.js';
+import type { RecordingSink } from './recording-sink.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { parseRuleFile, type RuleGroupSpec } from './rule-file.js';
 import { RuleGroup, type AlertingRuleHandler, type InstantQuery, type RuleAlert } from './rule-group.js';
@@ -48,7 +48,8 @@ export interface RuleManagerOptions {
   groups: RuleGroupSpec[];
   defaultIntervalMs: number;
   engine: InstantQuery;
-  writer: BatchWriter;
+  /** Where recording rules write their results (the ingest side's sample builder and writer). */
+  sink: RecordingSink;
   tenant: string;
   scheduler: Scheduler;
   metrics?: SelfMetrics;
@@ -79,7 +80,7 @@ export class RuleManager {
           spec,
           intervalMs: spec.intervalMs ?? opts.defaultIntervalMs,
           engine: opts.engine,
-          writer: opts.writer,
+          sink: opts.sink,
           tenant: opts.tenant,
           clock: () => opts.scheduler.now(),
           alerting: opts.alerting,

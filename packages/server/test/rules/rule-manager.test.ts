@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createPromEngine, MemorySeriesSource } from '../../src/query/promql/index.js';
 import { parseRuleFile, RuleManager } from '../../src/rules/index.js';
+import { labeledSampleSink } from '../../src/ingest/index.js';
 import { CaptureWriter } from '../helpers/capture-writer.js';
 import { ManualScheduler } from '../helpers/manual-scheduler.js';
 
@@ -14,7 +15,7 @@ function setup(yaml: string) {
   const source = new MemorySeriesSource();
   const writer = new CaptureWriter();
   const scheduler = new ManualScheduler(T0);
-  const manager = new RuleManager({ groups: parsed.groups, defaultIntervalMs: 60_000, engine: createPromEngine(source), writer, tenant: 'default', scheduler });
+  const manager = new RuleManager({ groups: parsed.groups, defaultIntervalMs: 60_000, engine: createPromEngine(source), sink: labeledSampleSink(writer), tenant: 'default', scheduler });
   return { source, writer, scheduler, manager };
 }
 

@@ -6,6 +6,7 @@ import type { ExemplarPoint, ExpHistogramPoint, MetricMetadata, SampleBatch, Ser
 import { finishLanes, labelLanes, seriesFingerprint } from './series-fingerprint.js';
 import { STALE_NAN_HI, STALE_NAN_LO } from './sample-batch-builder.js';
 import { LITTLE_ENDIAN } from './u64.js';
+import type { BatchWriter } from '../export-service.js';
 
 /** Labels sorted by name with empty values removed: the SeriesDef form. */
 export function canonicalLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
@@ -178,4 +179,15 @@ export class LabeledSampleBuilder {
     this.valueCol = value;
     this.valueWords = new Uint32Array(value.buffer);
   }
+}
+
+/**
+ * Recording rules' sink (rules/ RecordingSink, matched structurally so ingest imports nothing of
+ * rules/): label sets become a SampleBatch here and go through `writer` like any producer's.
+ */
+export function labeledSampleSink(writer: BatchWriter) {
+  return {
+    samples: (tenant: string) => new LabeledSampleBuilder(tenant),
+    write: (samples: LabeledSampleBuilder) => writer.write(samples.finish()),
+  };
 }
