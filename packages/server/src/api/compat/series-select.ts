@@ -2,7 +2,7 @@
 // PromQL parser (so the syntax and its errors are PromQL's), then resolved against the Store.
 // The Store filters by metric name and label equality in SQL; regex and negative matchers
 // are applied here on the (already narrowed) candidates, with the engine's own matcher so a
-// selector means the same here as in a query (RE2 semantics, see query/promql/regex.ts).
+// selector means the same here as in a query (RE2 semantics, see src/re2.ts).
 import { matchLabelValue, parsePromQL, PromQLError, type Expr, type LabelMatcher } from '../../query/promql/index.js';
 import type { SeriesInfo, Store } from '../../storage/store.js';
 import { PromApiError } from './prom-params.js';

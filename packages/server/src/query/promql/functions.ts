@@ -3,7 +3,7 @@
 // vectors of one evaluation step.
 import { kahanSumInc, quantile, almostEqual } from './float-math.js';
 import { PromQLError } from './errors.js';
-import { compileAnchoredRE2 } from './regex.js';
+import { compileAnchoredRE2 } from '../../re2.js';
 import { compareLabels, compareStrings, dropMetricName, METRIC_NAME, type Labels } from './labels.js';
 
 export interface Sample {

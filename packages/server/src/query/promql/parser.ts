@@ -10,7 +10,7 @@ import {
 } from './ast.js';
 import { PromQLError } from './errors.js';
 import { parseDurationMs, parseNumberLiteral, unquoteString } from './literals.js';
-import { compileAnchoredRE2 } from './regex.js';
+import { compileAnchoredRE2 } from '../../re2.js';
 
 // @lezer/common is only a transitive dependency, so take its node type from the parser.
 type SyntaxNode = ReturnType<typeof lezerParser.parse>['topNode'];

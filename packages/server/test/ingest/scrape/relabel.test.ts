@@ -27,6 +27,11 @@ describe('relabel', () => {
     ['uppercase', { a: 'FoO' }, [{ source_labels: ['a'], target_label: 'b', action: 'uppercase' }], { a: 'FoO', b: 'FOO' }],
     ['keepequal', { a: 'x', b: 'x' }, [{ source_labels: ['a'], target_label: 'b', action: 'keepequal' }], { a: 'x', b: 'x' }],
     ['dropequal', { a: 'x', b: 'x' }, [{ source_labels: ['a'], target_label: 'b', action: 'dropequal' }], null],
+    // The same RE2 semantics as PromQL matchers (src/re2.ts):
+    ['RE2 (?i) flag', { a: 'FOO' }, [{ source_labels: ['a'], regex: '(?i)foo', action: 'keep' }], { a: 'FOO' }],
+    ['RE2 POSIX class', { a: 'ABC' }, [{ source_labels: ['a'], regex: '[[:upper:]]+', action: 'keep' }], { a: 'ABC' }],
+    ['RE2 "." does not match a newline', { a: 'a\nb' }, [{ source_labels: ['a'], regex: 'a.b', action: 'keep' }], null],
+    ['RE2 \\d is ASCII only', { a: '١٢' }, [{ source_labels: ['a'], regex: '\\d+', action: 'keep' }], null],
     ['rules apply in order', { a: 'foo' }, [{ source_labels: ['a'], target_label: 'b', replacement: 'bar' }, { source_labels: ['b'], regex: 'bar', action: 'drop' }], null],
   ])('%s', (_name, input, cfgs, expected) => {
     expect(relabel(input, rules(...cfgs))).toEqual(expected);

@@ -1,4 +1,4 @@
-// PromQL label regexes are RE2 (Go regexp), fully anchored. JS RegExp differs in places
+// Prometheus regexes (PromQL matchers, relabel_configs) are RE2 (Go regexp), fully anchored. JS RegExp differs in places
 // (escapes, character classes, flags, Unicode), so the pattern is translated token by token
 // into a JS pattern with the `u` flag, and anything JS cannot express with the same meaning
 // is rejected instead of silently matching differently.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileAnchoredRE2, RegexTranslationError } from '../../../src/query/promql/regex.js';
+import { compileAnchoredRE2, RegexTranslationError } from '../src/re2.js';
 
 // [pattern, input, matches] with RE2 semantics, fully anchored like PromQL matchers.
 const MATCHES: Array<[string, string, boolean]> = [
