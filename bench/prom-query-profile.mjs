@@ -7,7 +7,7 @@
 //   npx tsc -p packages/server/tsconfig.build.json && node bench/prom-query-profile.mjs [cache dir] [rounds]
 //   DISTS=bench/.cache/dist-old,packages/server/dist node bench/prom-query-profile.mjs
 //     (A/B: two builds of the server, alternating per round, each on its own copy of the data;
-//      the store/engine split is printed per build)
+//      the store/engine split is printed per build, and the builds' answers are compared)
 import { DuckDBInstance } from '@duckdb/node-api';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +50,11 @@ try {
         await profileOnce(builds[b], q, hours, step, perBuild[b]);
       }
     }
+    // A/B: every build must give the same answer (same series, same values, bit for bit; stats but evalMs).
+    const answers = perBuild.map((m) => JSON.stringify({ ...m.result, stats: { ...m.result.stats, evalMs: undefined } }));
+    const same = answers.every((a) => a === answers[0]);
+    if (builds.length > 1) console.error(`${q} ${hours}h/${step}s: results ${same ? 'identical' : 'DIFFER'} across builds (${answers[0].length} chars of JSON)`);
+    if (!same) process.exitCode = 1;
     builds.forEach((b, i) => {
       const m = perBuild[i];
       rowsOut.push(`| ${builds.length > 1 ? `${b.dist} | ` : ''}\`${q}\` | ${hours ? `${hours}h / ${step}s` : 'instant'} | ${median(m.totals).toFixed(0)} | ${median(m.selects).toFixed(0)} | ${median(m.engines).toFixed(0)} | ${m.samples} |`);
@@ -78,8 +83,8 @@ async function profileOnce(build, q, hours, step, m) {
   };
   const engine = build.createPromEngine(timedSource);
   const t = performance.now();
-  if (hours === 0) await engine.instant('default', q, END);
-  else await engine.range('default', q, END - hours * H, END, step * 1000);
+  const result = hours === 0 ? await engine.instant('default', q, END) : await engine.range('default', q, END - hours * H, END, step * 1000);
+  m.result ??= result;
   m.totals.push(performance.now() - t);
   m.selects.push(selectMs);
   // Replays what the store returned, call by call (the engine selects in the same order).

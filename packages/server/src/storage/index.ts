@@ -35,6 +35,7 @@ export type {
   SeriesInfo,
   SeriesQuery,
   SeriesSamples,
+  SelectedSeriesSamples,
   ServiceSparkline,
   ServiceStats,
   SeverityCounts,

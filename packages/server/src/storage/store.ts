@@ -180,6 +180,14 @@ export interface SeriesSamples {
   values: number[];
 }
 
+/** A selected series' samples; the embedded store hands them over as typed arrays. */
+export interface SelectedSeriesSamples {
+  fingerprint: number;
+  labels: Record<string, string>;
+  timestampsMs: Float64Array | number[];
+  values: Float64Array | number[];
+}
+
 export interface MetricNameInfo {
   name: string;
   type: MetricType;
@@ -404,7 +412,7 @@ export interface Store {
    * Series matching every matcher, with their samples in the range, ordered by fingerprint then
    * time (one round trip for PromQL selectors).
    */
-  selectSeries(q: SeriesSelectQuery): Promise<SeriesSamples[]>;
+  selectSeries(q: SeriesSelectQuery): Promise<SelectedSeriesSamples[]>;
   /** Exemplars of the given series in the range, ordered by series then time. */
   readExemplars(q: SamplesQuery): Promise<ExemplarRow[]>;
   /** Exponential histogram points of the given series in the range, ordered by series then time. */

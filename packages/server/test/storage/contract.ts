@@ -172,9 +172,9 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         // Matcher text is data, never SQL.
         expect(await select([{ name: "job') OR 1=1 --", type: '=', value: "x' OR '1'='1" }])).toEqual([]);
         const [got] = await store.selectSeries({ tenant: 'default', matchers: [{ name: 'instance', type: '=', value: 'b:1' }], startMs: T0 + 1, endMs: T0 + 30_000, maxSamples: 10 });
-        expect(got).toEqual({ fingerprint: b.fingerprint, labels: b.labels, timestampsMs: [T0 + 15_000, T0 + 30_000], values: [1 + 15, 1 + 30] });
+        expect({ ...got, timestampsMs: Array.from(got!.timestampsMs), values: Array.from(got!.values) }).toEqual({ fingerprint: b.fingerprint, labels: b.labels, timestampsMs: [T0 + 15_000, T0 + 30_000], values: [1 + 15, 1 + 30] });
         // Other tenants stay invisible; too many samples is an error, not a truncated answer.
-        expect(await store.selectSeries({ tenant: 'other', matchers: [{ name: '__name__', type: '=', value: 'up' }], startMs: T0, endMs: T0, maxSamples: 10 })).toMatchObject([{ values: [99] }]);
+        expect((await store.selectSeries({ tenant: 'other', matchers: [{ name: '__name__', type: '=', value: 'up' }], startMs: T0, endMs: T0, maxSamples: 10 })).map((r) => Array.from(r.values))).toEqual([[99]]);
         await expect(store.selectSeries({ tenant: 'default', matchers: [{ name: '__name__', type: '=~', value: '.+' }], startMs: T0, endMs: T0 + 30_000, maxSamples: 5 }))
           .rejects.toMatchObject({ code: 'SL_ERR_TOO_MANY_SAMPLES' });
       });
@@ -187,7 +187,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         await store.writeSamples([sampleBatch('default', [{ series: s, timeMs: T0, value: 1 }, { series: s, timeMs: T0 + 15_000, value: 2 }])]);
         await store.writeSamples([sampleBatch('default', [{ series: s, timeMs: T0 + 15_000, value: 2 }, { series: s, timeMs: T0 + DAY, value: 4 }])]);
         const got = await store.selectSeries({ tenant: 'default', matchers: [{ name: '__name__', type: '=', value: 'late_total' }], startMs: T0, endMs: T0 + DAY, maxSamples: 100 });
-        const byJob = new Map(got.map((r) => [r.labels.job, r]));
+        const byJob = new Map(got.map((r) => [r.labels.job, { timestampsMs: Array.from(r.timestampsMs), values: Array.from(r.values) }]));
         expect(byJob.get('x')).toMatchObject({ timestampsMs: [T0, T0 + 15_000, T0 + 30_000, T0 + DAY], values: [1, 2, 3, 4] });
         expect(byJob.get('y')).toMatchObject({ timestampsMs: [T0], values: [7] });
         await expect(store.selectSeries({ tenant: 'default', matchers: [{ name: '__name__', type: '=', value: 'late_total' }], startMs: T0, endMs: T0 + DAY, maxSamples: 4 }))

@@ -34,6 +34,7 @@ import type {
   SeriesInfo,
   SeriesQuery,
   SeriesSamples,
+  SelectedSeriesSamples,
   ServiceStats,
   Signal,
   SpanRow,
@@ -294,7 +295,7 @@ class DuckDbStore implements Store {
     return this.read(() => this.metrics.readSamples(q));
   }
 
-  selectSeries(q: SeriesSelectQuery): Promise<SeriesSamples[]> {
+  selectSeries(q: SeriesSelectQuery): Promise<SelectedSeriesSamples[]> {
     return this.read(() => this.metrics.selectSeries(q));
   }
 

@@ -3,7 +3,7 @@
 import type { DuckDBDoubleVector } from '@duckdb/node-api';
 import type { MetricType } from '../batches.js';
 import { SightlineError } from '../../errors.js';
-import type { ExemplarRow, ExpHistogramRow, MetricNameInfo, SamplesQuery, SeriesInfo, SeriesQuery, SeriesMatcher, SeriesSamples, SeriesSelectQuery } from '../store.js';
+import type { ExemplarRow, ExpHistogramRow, MetricNameInfo, SamplesQuery, SeriesInfo, SeriesQuery, SeriesMatcher, SeriesSamples, SeriesSelectQuery, SelectedSeriesSamples } from '../store.js';
 import { parseArray, parseLabels, parseObject } from './json-text.js';
 import { daysForMs, unionAll, withPartitions } from './partition-query.js';
 import type { Partition, PartitionSet } from './partitions.js';
@@ -83,7 +83,7 @@ export class MetricQueries {
    * `{a=""}` matches series without `a`); regexes are RE2 via DuckDB's regexp_full_match, the
    * same regex engine family and anchoring Prometheus uses.
    */
-  async selectSeries(q: SeriesSelectQuery): Promise<SeriesSamples[]> {
+  async selectSeries(q: SeriesSelectQuery): Promise<SelectedSeriesSamples[]> {
     const series = await withPartitions(this.set, daysForMs(this.set, q.startMs, q.endMs), [] as [number, string][], async (parts) => {
       const p = new Params();
       const conds = matcherConditions(p, q.tenant, q.matchers);
@@ -93,7 +93,7 @@ export class MetricQueries {
     });
     if (series.length === 0) return [];
     const limit = Math.min(Math.max(1, Math.floor(q.maxSamples)), MAX_SAMPLES);
-    const out: SeriesSamples[] = [];
+    const out: SelectedSeriesSamples[] = [];
     let total = 0;
     // Bounded IN lists keep each statement small when a selector matches many series.
     const CHUNK = 5000;
@@ -118,40 +118,64 @@ export class MetricQueries {
   /**
    * Samples per series, grouped here rather than by `ORDER BY fingerprint, t_ms` in SQL: on one
    * DuckDB thread, sorting 6.9M rows took ~5.8 s of a ~8.6 s statement (EXPLAIN ANALYZE in
-   * bench/prom-query-profile.mjs). Rows of a series arrive almost always in time order already
-   * (samples are appended as they are received), so a check per series and a rare sort is cheap.
-   * Repeated (series, time) pairs from retried writes are kept once. At most `limit` rows are read
-   * (an arbitrary subset when more match: the caller only uses the count to refuse the query).
+   * bench/prom-query-profile.mjs). The three NOT NULL double columns are copied chunk by chunk
+   * into growing Float64Arrays (bulk copies, no per-row JS values), then samples are counted per
+   * series and scattered into one exact-size buffer, each series a subarray of it. Rows of a
+   * series arrive almost always in time order already (samples are appended as they are
+   * received), so a check per series and a rare sort is cheap. Repeated (series, time) pairs from
+   * retried writes are kept once. At most `limit` rows are read (an arbitrary subset when more
+   * match: the caller only uses the count to refuse the query).
    */
-  private async samplesBySeries(tenant: string, fingerprints: readonly number[], startMs: number, endMs: number, limit: number): Promise<{ bySeries: Map<number, { timestampsMs: number[]; values: number[] }>; rows: number }> {
-    const bySeries = new Map<number, { timestampsMs: number[]; values: number[] }>();
-    let rows = 0;
-    let cur: { timestampsMs: number[]; values: number[] } | undefined;
-    let curFp = NaN;
+  private async samplesBySeries(tenant: string, fingerprints: readonly number[], startMs: number, endMs: number, limit: number): Promise<{ bySeries: Map<number, { timestampsMs: Float64Array; values: Float64Array }>; rows: number }> {
+    const cols = new SampleColumns();
     await withPartitions(this.set, daysForMs(this.set, startMs, endMs), undefined, async (parts) => {
       const p = new Params();
       const where = `tenant = ${p.varchar(tenant)} AND t_ms BETWEEN ${p.bigint(startMs)} AND ${p.bigint(endMs)}
         AND fingerprint IN (SELECT unnest(${p.bigintList(fingerprints)}))`;
       const sql = `${unionAll(parts, 'samples', (from) => `SELECT fingerprint::DOUBLE, t_ms::DOUBLE, value FROM ${from} WHERE ${where}`)} LIMIT ${p.bigint(limit)}`;
-      // Straight from the column vectors (all three NOT NULL doubles) into the per-series arrays.
       await this.pool.queryChunks(sql, p, (chunk) => {
-        const fps = chunk.getColumnVector(0) as DuckDBDoubleVector;
-        const ts = chunk.getColumnVector(1) as DuckDBDoubleVector;
-        const vs = chunk.getColumnVector(2) as DuckDBDoubleVector;
-        rows += chunk.rowCount;
-        for (let i = 0, n = chunk.rowCount; i < n; i++) {
-          const fp = fps.getItem(i)!;
-          if (fp !== curFp) {
-            curFp = fp;
-            cur = bySeries.get(fp);
-            if (!cur) bySeries.set(fp, (cur = { timestampsMs: [], values: [] }));
-          }
-          cur!.timestampsMs.push(ts.getItem(i)!);
-          cur!.values.push(vs.getItem(i)!);
-        }
+        const n = chunk.rowCount;
+        if (n === 0) return;
+        cols.append(doubles(chunk.getColumnVector(0), n), doubles(chunk.getColumnVector(1), n), doubles(chunk.getColumnVector(2), n));
       });
     });
-    for (const s of bySeries.values()) sortByTimeOnce(s);
+    const rows = cols.length;
+    const bySeries = new Map<number, { timestampsMs: Float64Array; values: Float64Array }>();
+    if (rows === 0) return { bySeries, rows };
+    // Series index per fingerprint; a run of rows of one series skips the lookup.
+    const index = new Map<number, number>();
+    for (let i = 0; i < fingerprints.length; i++) if (!index.has(fingerprints[i]!)) index.set(fingerprints[i]!, index.size);
+    const { fp, ts, vs } = cols;
+    const idx = new Int32Array(rows);
+    const counts = new Int32Array(index.size + 1);
+    let curFp = NaN;
+    let cur = 0;
+    for (let i = 0; i < rows; i++) {
+      const f = fp[i]!;
+      if (f !== curFp) {
+        curFp = f;
+        // A fingerprint outside the list cannot come back from the IN filter; keep it apart anyway.
+        cur = index.get(f) ?? index.size;
+      }
+      idx[i] = cur;
+      counts[cur]!++;
+    }
+    const offsets = new Int32Array(index.size + 2);
+    for (let k = 0; k <= index.size; k++) offsets[k + 1] = offsets[k]! + counts[k]!;
+    const outTs = new Float64Array(rows);
+    const outVs = new Float64Array(rows);
+    const pos = offsets.slice(0, index.size + 1);
+    for (let i = 0; i < rows; i++) {
+      const at = pos[idx[i]!]!++;
+      outTs[at] = ts[i]!;
+      outVs[at] = vs[i]!;
+    }
+    for (const [f, k] of index) {
+      const a = offsets[k]!;
+      const b = offsets[k + 1]!;
+      if (b === a) continue;
+      bySeries.set(f, sortedByTime(outTs.subarray(a, b), outVs.subarray(a, b)));
+    }
     return { bySeries, rows };
   }
 
@@ -253,9 +277,46 @@ export class MetricQueries {
   }
 }
 
-/** Sorts a series' samples by time (stable) unless they already are, and drops repeated times. */
-export function sortByTimeOnce(s: { timestampsMs: number[]; values: number[] }): void {
-  const t = s.timestampsMs;
+/** A DOUBLE NOT NULL column of a chunk as a Float64Array view (valid during the chunk's visit). */
+function doubles(vector: unknown, n: number): Float64Array {
+  const items = (vector as { items?: unknown }).items;
+  if (items instanceof Float64Array && items.length >= n) return items.subarray(0, n);
+  const v = vector as DuckDBDoubleVector;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = v.getItem(i)!;
+  return out;
+}
+
+/** Three growing double columns (fingerprint, time, value), appended a chunk at a time. */
+class SampleColumns {
+  fp: Float64Array = new Float64Array(0);
+  ts: Float64Array = new Float64Array(0);
+  vs: Float64Array = new Float64Array(0);
+  length = 0;
+
+  append(fp: Float64Array, ts: Float64Array, vs: Float64Array): void {
+    const n = fp.length;
+    if (this.length + n > this.fp.length) {
+      const cap = Math.max(this.length + n, this.fp.length * 2, 8192);
+      this.fp = grow(this.fp, cap, this.length);
+      this.ts = grow(this.ts, cap, this.length);
+      this.vs = grow(this.vs, cap, this.length);
+    }
+    this.fp.set(fp, this.length);
+    this.ts.set(ts, this.length);
+    this.vs.set(vs, this.length);
+    this.length += n;
+  }
+}
+
+function grow(a: Float64Array, cap: number, used: number): Float64Array {
+  const b = new Float64Array(cap);
+  b.set(a.subarray(0, used));
+  return b;
+}
+
+/** The same samples in time order (stable), repeated times once; the input itself when already so. */
+function sortedByTime(t: Float64Array, v: Float64Array): { timestampsMs: Float64Array; values: Float64Array } {
   let ordered = true;
   for (let i = 1; i < t.length; i++) {
     if (!(t[i]! > t[i - 1]!)) {
@@ -263,17 +324,17 @@ export function sortByTimeOnce(s: { timestampsMs: number[]; values: number[] }):
       break;
     }
   }
-  if (ordered) return;
-  const order = t.map((_, i) => i).sort((a, b) => t[a]! - t[b]! || a - b);
-  const ts: number[] = [];
-  const vs: number[] = [];
+  if (ordered) return { timestampsMs: t, values: v };
+  const order = Array.from(t, (_, i) => i).sort((a, b) => t[a]! - t[b]! || a - b);
+  const ts = new Float64Array(t.length);
+  const vs = new Float64Array(t.length);
+  let n = 0;
   for (const i of order) {
-    if (ts.length > 0 && ts[ts.length - 1] === t[i]) continue;
-    ts.push(t[i]!);
-    vs.push(s.values[i]!);
+    if (n > 0 && ts[n - 1] === t[i]) continue;
+    ts[n] = t[i]!;
+    vs[n++] = v[i]!;
   }
-  s.timestampsMs = ts;
-  s.values = vs;
+  return { timestampsMs: ts.slice(0, n), values: vs.slice(0, n) };
 }
 
 function checkLimitLarge(limit: number): number {
