@@ -167,6 +167,31 @@ describe('metric rollup tiers (DuckDB)', () => {
     await checkTier(store, points, '1m', T0 + 3 * DAY);
   });
 
+  it('rebuilds the buckets of samples that arrive behind the watermark (backfill, a sender catching up)', async () => {
+    const dir = await tempDir();
+    const now = T0 + 3 * DAY + 10 * MIN;
+    const store = await open(dir, now);
+    const { defs, points } = makeData();
+    // The first two days arrive, the tiers are built past them, then day three arrives late,
+    // and a backfilled series for day one.
+    const early = points.filter((p) => p.t < T0 + 2 * DAY);
+    await writeAll(store, defs, early);
+    await store.buildRollups(now, GRACE);
+    expect((await store.rollupStatus()).tiers[0]!.builtUntilMs).toBe(T0 + 3 * DAY + 5 * MIN);
+    const late = points.filter((p) => p.t >= T0 + 2 * DAY);
+    const backfill = series('backfilled', { job: 'b' });
+    const old = Array.from({ length: 240 }, (_, i) => ({ fp: backfill.fingerprint, t: T0 + 6 * 3_600_000 + i * 15_000, v: i }));
+    await writeAll(store, [...defs, backfill], [...late, ...old]);
+    // Queries stop reading the tiers where they are now incomplete, at once ...
+    const status = await store.rollupStatus();
+    expect(status.tiers.map((t) => t.builtUntilMs)).toEqual([T0 + 6 * 3_600_000, T0 + 6 * 3_600_000, T0 + 6 * 3_600_000]);
+    // ... and the next build makes every tier equal to the raw aggregates again.
+    await store.buildRollups(now, GRACE);
+    expect((await store.rollupStatus()).tiers.map((t) => t.builtUntilMs)).toEqual([T0 + 3 * DAY + 5 * MIN, T0 + 3 * DAY + 5 * MIN, T0 + 3 * DAY]);
+    const all = [...points, ...old];
+    for (const tier of ['1m', '5m', '1h'] as const) await checkTier(store, all, tier, T0 + 3 * DAY);
+  });
+
   it('marks where a series went stale, so instant lookups end it', async () => {
     const dir = await tempDir();
     const now = T0 + DAY;

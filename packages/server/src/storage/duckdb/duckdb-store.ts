@@ -236,7 +236,26 @@ class DuckDbStore implements Store {
   }
 
   writeSamples(batches: SampleBatch[]): Promise<WriteResult> {
-    return this.write('metrics', () => this.sampleWriter.write(batches));
+    return this.write('metrics', async () => {
+      const rows = await this.sampleWriter.write(batches);
+      this.noteLateSamples(batches);
+      return rows;
+    });
+  }
+
+  /** Samples behind the rollup watermark (a backfill, a sender catching up) get their buckets rebuilt. */
+  private noteLateSamples(batches: readonly SampleBatch[]): void {
+    const built = this.rollups.watermark('1m');
+    if (built === undefined) return;
+    let min = Infinity;
+    for (const b of batches) {
+      const t = b.timeMs;
+      for (let i = 0; i < b.length; i++) if (t[i]! < min) min = t[i]!;
+    }
+    if (min < built && this.rollups.markDirty(min)) {
+      // After any running build; its failure only delays the rebuild to the next dirty write.
+      void this.rollupQueue.run(() => this.rollups.applyDirty()).catch(() => undefined);
+    }
   }
 
   // ---- reads ----

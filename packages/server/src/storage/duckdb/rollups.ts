@@ -122,7 +122,41 @@ export class Rollups {
       p.values,
       p.types,
     );
-    this.watermarks.set(tier, ms);
+    // Late samples committed meanwhile keep the tier's readable part below them.
+    const floor = this.dirtyFrom === undefined ? Infinity : bucketStart(this.dirtyFrom, tierSpec(tier).resolutionMs);
+    this.watermarks.set(tier, Math.min(ms, floor));
+  }
+
+  /** Earliest time of samples committed behind a watermark and not yet given back to the builder. */
+  private dirtyFrom: number | undefined;
+
+  /**
+   * Samples at `ms` were committed after the tiers were built past it (a backfill, a sender
+   * catching up). Queries stop reading the tiers from that bucket on at once; the persisted
+   * watermarks are lowered by `applyDirty` (run in the rollup queue, after any running build),
+   * and the next build rebuilds from there (slices are idempotent).
+   */
+  markDirty(ms: number): boolean {
+    const first = this.watermarks.get('1m');
+    if (first === undefined || ms >= first) return false;
+    this.dirtyFrom = Math.min(this.dirtyFrom ?? Infinity, ms);
+    for (const t of TIERS) {
+      const w = this.watermarks.get(t.name);
+      const b = bucketStart(ms, t.resolutionMs);
+      if (w !== undefined && w > b) this.watermarks.set(t.name, b);
+    }
+    return true;
+  }
+
+  async applyDirty(): Promise<void> {
+    const d = this.dirtyFrom;
+    if (d === undefined) return;
+    for (const t of TIERS) {
+      const w = this.watermarks.get(t.name);
+      const b = bucketStart(d, t.resolutionMs);
+      if (w !== undefined && w >= b) await this.setWatermark(t.name, b);
+    }
+    if (this.dirtyFrom === d) this.dirtyFrom = undefined;
   }
 
   /**
