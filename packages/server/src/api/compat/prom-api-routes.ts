@@ -91,10 +91,13 @@ export const promApiRoutes: FastifyPluginAsync<PromApiOptions> = async (app, o) 
   const engineFor = (p: Params): PromEngine => {
     const timeoutRaw = param(p, 'timeout');
     const lookbackRaw = param(p, 'lookback_delta');
-    // Sightline's own parameter: `sightline_tier=raw` reads raw samples, never a rollup tier.
+    // Sightline's own parameter: `sightline_tier=raw` never reads a rollup tier, `auto` reads the
+    // coarsest one that fits the step, `fallback` (the default) only where raw samples are gone.
     const tierRaw = param(p, 'sightline_tier');
-    if (tierRaw !== '' && tierRaw !== 'raw' && tierRaw !== 'auto') throw new PromApiError('bad_data', `invalid parameter "sightline_tier": ${JSON.stringify(tierRaw)} is not one of "auto", "raw"`);
-    const tier = tierRaw === 'raw' ? 'raw' : undefined;
+    if (tierRaw !== '' && tierRaw !== 'raw' && tierRaw !== 'auto' && tierRaw !== 'fallback') {
+      throw new PromApiError('bad_data', `invalid parameter "sightline_tier": ${JSON.stringify(tierRaw)} is not one of "fallback", "auto", "raw"`);
+    }
+    const tier = tierRaw === 'raw' || tierRaw === 'auto' ? tierRaw : undefined;
     if (timeoutRaw === '' && lookbackRaw === '' && !tier) return o.engine;
     const timeoutMs = timeoutRaw === '' ? undefined : Math.min(parseDurationParam(timeoutRaw, 'timeout'), o.defaultTimeoutMs);
     const lookbackDeltaMs = lookbackRaw === '' ? undefined : parseDurationParam(lookbackRaw, 'lookback_delta');

@@ -37,8 +37,12 @@ export interface PromEngineOptions {
    * interval. Default 60000.
    */
   noStepSubqueryIntervalMs?: number;
-  /** 'raw' makes every selector read raw samples, never a rollup tier. Default 'auto'. */
-  tier?: 'auto' | 'raw';
+  /**
+   * Rollup tiers: 'fallback' (default) reads a tier only where the window's raw samples are gone
+   * (older than raw retention); 'auto' reads the coarsest tier that fits the step wherever one
+   * is built (faster long-range queries, approximate answers); 'raw' never reads a tier.
+   */
+  tier?: 'fallback' | 'auto' | 'raw';
 }
 
 export type PromValue = [number, string];
@@ -66,6 +70,8 @@ export interface SelectHint {
   minPoints: number;
   /** Read raw samples only. */
   forceRaw?: boolean;
+  /** Read a tier only where the window's raw samples are gone (the default query mode). */
+  onlyWhereRawGone?: boolean;
 }
 
 export interface SelectedSeries {
@@ -132,7 +138,7 @@ const DEFAULTS = {
   maxSamples: 50_000_000,
   timeoutMs: 120_000,
   noStepSubqueryIntervalMs: 60_000,
-  tier: 'auto' as 'auto' | 'raw',
+  tier: 'fallback' as 'fallback' | 'auto' | 'raw',
 };
 
 function tooManySamples(): never {
@@ -1075,7 +1081,7 @@ export async function evaluateExpr(
   let seriesFetched = 0;
   await withDeadline(Promise.all(windows.map(async (w) => {
     const hint = hints.get(w.sel);
-    const got = await source.select(tenant, w.sel.matchers, w.mint, w.maxt, hint && (cfg.tier === 'raw' ? { ...hint, forceRaw: true } : hint));
+    const got = await source.select(tenant, w.sel.matchers, w.mint, w.maxt, hint && (cfg.tier === 'raw' ? { ...hint, forceRaw: true } : cfg.tier === 'fallback' ? { ...hint, onlyWhereRawGone: true } : hint));
     const rows = Array.isArray(got) ? got : got.series;
     for (const t of Array.isArray(got) ? ['raw'] : got.tiers) tiers.add(t);
     if (!Array.isArray(got) && got.aggregated && hint) aggregated.set(w.sel, hint.aggregate);

@@ -51,6 +51,7 @@ export function tierFits(t: TierInfo, hint: SelectHint): boolean {
 /** The tier to read for the window [mintMs, maxtMs], or undefined for raw samples. */
 export function chooseTier(state: TierState, mintMs: number, hint: SelectHint): TierInfo | undefined {
   if (hint.forceRaw) return undefined;
+  if (hint.onlyWhereRawGone && mintMs >= state.rawAvailableFromMs) return undefined;
   const holds = (t: TierInfo) => t.builtUntilMs > mintMs && t.availableFromMs <= mintMs;
   const aligned = (t: TierInfo) => !EXACT.has(hint.aggregate) || (mod(mintMs, t.resolutionMs) === 0 && (hint.stepMs === undefined || hint.stepMs % t.resolutionMs === 0));
   let best: TierInfo | undefined;

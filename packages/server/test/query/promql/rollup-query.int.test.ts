@@ -24,8 +24,9 @@ async function query(path: string, params: Record<string, string | number>): Pro
   return { status: res.status, tiers: res.headers.get('x-sightline-tiers'), body: await res.json() };
 }
 
+// `auto`: the coarsest fitting tier wherever one is built (the default reads tiers only where raw samples are gone).
 const range = (q: string, start: number, end: number, step: string, extra: Record<string, string> = {}) =>
-  query('/api/v1/query_range', { query: q, start: start / 1000, end: end / 1000, step, stats: 'all', ...extra });
+  query('/api/v1/query_range', { query: q, start: start / 1000, end: end / 1000, step, stats: 'all', sightline_tier: 'auto', ...extra });
 
 function values(a: Answer): Array<[number, number]> {
   expect(a.status).toBe(200);
@@ -88,15 +89,15 @@ describe('rollup tiers in PromQL', () => {
     expect(plain.tiers).toBe('1m');
     expect(values(plain)).toEqual(values(await range('temp', from, from + 6 * HOUR, '5m', { sightline_tier: 'raw' })));
     expect((await range('temp', from, from + 6 * HOUR, '4m')).tiers).toBe('raw');
-    expect((await query('/api/v1/query', { query: 'temp', time: (T0 + 5 * HOUR) / 1000 })).tiers).toBe('raw');
+    expect((await query('/api/v1/query', { query: 'temp', time: (T0 + 5 * HOUR) / 1000, sightline_tier: 'auto' })).tiers).toBe('raw');
     const fine = await range('temp', from, from + HOUR, '15s');
     expect(fine.tiers).toBe('raw');
     expect(fine.body.data.stats.tiers).toEqual(['raw']);
     expect((await range('rate(req_total[1m])', from, from + HOUR, '15s')).tiers).toBe('raw');
     // Like an alert rule at an arbitrary time: 1h buckets would stick out of the window.
-    const unaligned = await query('/api/v1/query', { query: 'avg_over_time(temp[1h])', time: (T0 + 5 * HOUR + 30_000) / 1000 });
+    const unaligned = await query('/api/v1/query', { query: 'avg_over_time(temp[1h])', time: (T0 + 5 * HOUR + 30_000) / 1000, sightline_tier: 'auto' });
     expect(unaligned.tiers).toBe('raw');
-    const aligned = await query('/api/v1/query', { query: 'avg_over_time(temp[1h])', time: (T0 + 5 * HOUR) / 1000 });
+    const aligned = await query('/api/v1/query', { query: 'avg_over_time(temp[1h])', time: (T0 + 5 * HOUR) / 1000, sightline_tier: 'auto' });
     expect(aligned.tiers).toBe('1h');
   });
 
@@ -129,6 +130,16 @@ describe('rollup tiers in PromQL', () => {
     // 2 series x (3 days + 5 built minutes) of 1m buckets.
     expect(text).toContain(`sightline_rollup_rows_total{tier="1m"} ${2 * (3 * 1440 + 5)}`);
     expect(text).toContain(`sightline_rollup_built_until_seconds{tier="1h"} ${(T0 + 3 * DAY) / 1000}`);
+  });
+
+  it('reads raw samples by default while they exist, tiers only with sightline_tier=auto', async () => {
+    const dflt = await range('max_over_time(temp[1h])', from, to, '1h', { sightline_tier: '' });
+    expect(dflt.tiers).toBe('raw');
+    const fallback = await range('max_over_time(temp[1h])', from, to, '1h', { sightline_tier: 'fallback' });
+    expect(fallback.tiers).toBe('raw');
+    const auto = await range('max_over_time(temp[1h])', from, to, '1h');
+    expect(auto.tiers).toBe('1h');
+    expect(values(auto)).toEqual(values(dflt));
   });
 
   it('refuses an unknown sightline_tier', async () => {
