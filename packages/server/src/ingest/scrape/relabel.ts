@@ -3,7 +3,7 @@
 // expansion, hashmod over the low 64 bits of an MD5.
 import { createHash } from 'node:crypto';
 import type { RelabelConfig } from '../../config/prometheus-schema.js';
-import { compileAnchoredRegex } from '../../config/prom-regex.js';
+import { compileAnchoredRE2 } from '../../re2.js';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -14,7 +14,7 @@ export interface CompiledRelabel {
 
 /** Compiles once per config load; relabelling runs per target and per scraped sample. */
 export function compileRelabelConfigs(configs: readonly RelabelConfig[]): CompiledRelabel[] {
-  return configs.map((cfg) => ({ cfg, regex: compileAnchoredRegex(cfg.regex) }));
+  return configs.map((cfg) => ({ cfg, regex: compileAnchoredRE2(cfg.regex) }));
 }
 
 /** Go regexp.Expand: $1, ${1}, $name, ${name}; $$ is a literal $. Unknown groups expand to ''. */

@@ -27,6 +27,8 @@ export class Rollups {
   private readonly horizons = new Map<string, number>();
   private readonly appender = new ChunkAppender(ROLLUPS);
   private stopping = false;
+  /** Earliest time of samples committed behind a watermark and not yet given back to the builder. */
+  private dirtyFrom: number | undefined;
 
   constructor(
     /** A connection of its own: a build never waits for (or delays) sample commits. */
@@ -126,9 +128,6 @@ export class Rollups {
     const floor = this.dirtyFrom === undefined ? Infinity : bucketStart(this.dirtyFrom, tierSpec(tier).resolutionMs);
     this.watermarks.set(tier, Math.min(ms, floor));
   }
-
-  /** Earliest time of samples committed behind a watermark and not yet given back to the builder. */
-  private dirtyFrom: number | undefined;
 
   /**
    * Samples at `ms` were committed after the tiers were built past it (a backfill, a sender
