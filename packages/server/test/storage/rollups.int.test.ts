@@ -288,5 +288,15 @@ describe('metric rollup tiers (DuckDB)', () => {
     const hourly = await store.selectRollup({ tenant: 'default', matchers: [{ name: '__name__', type: '=', value: 'req_total' }], startMs: T0, endMs: T0 + DAY - 1, maxSamples: 1e6, tier: '1h', aggregate: 'count' });
     expect(hourly[0]!.labels).toEqual({ __name__: 'req_total', job: 'api' });
     expect(Array.from(hourly[0]!.values)).toEqual(new Array(24).fill(240));
+    // The series APIs still list them for that day (from the tiers' series lists), as queries
+    // still find them; a range wholly before every tier's data lists nothing.
+    const day1 = { tenant: 'default', startMs: T0, endMs: T0 + DAY - 1, limit: 100 };
+    const found = await store.findSeries(day1);
+    expect(found.map((s) => s.labels.__name__).sort()).toEqual(['flappy', 'req_total', 'temp']);
+    expect((await store.findSeries({ ...day1, name: 'req_total', labels: { job: 'api' } })).map((s) => s.labels)).toEqual([{ __name__: 'req_total', job: 'api' }]);
+    expect((await store.findSeries({ ...day1, labels: { job: 'nope' } }))).toEqual([]);
+    expect((await store.metricNames('default', T0, T0 + DAY - 1)).map((m) => m.name)).toEqual(['flappy', 'req_total', 'temp']);
+    expect(await store.findSeries({ ...day1, startMs: T0 - 40 * DAY, endMs: T0 - 39 * DAY })).toEqual([]);
+    expect(await store.findSeries({ ...day1, tenant: 'other' })).toEqual([]);
   });
 });

@@ -141,7 +141,7 @@ class DuckDbStore implements Store {
     };
     this.traces = new TraceQueries(parts.traces, pool, defaultRange);
     this.logs = new LogQueries(parts.logs, pool, defaultRange);
-    this.metrics = new MetricQueries(parts.metrics, pool);
+    this.metrics = new MetricQueries(parts.metrics, pool, { tiers: rollups.tiers, rawAvailableFromMs: () => rollups.status().rawAvailableFromMs });
     this.cardinalityQueries = new CardinalityQueries(parts.metrics, pool);
   }
 

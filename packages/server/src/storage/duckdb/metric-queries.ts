@@ -5,12 +5,14 @@ import type { MetricType } from '../batches.js';
 import { SightlineError } from '../../errors.js';
 import type { ExemplarRow, ExpHistogramRow, MetricNameInfo, SamplesQuery, SeriesInfo, SeriesQuery, SeriesMatcher, SeriesSamples, SeriesSelectQuery, SelectedSeriesSamples } from '../store.js';
 import { parseArray, parseLabels, parseObject } from './json-text.js';
+import { TIERS, partitionOfDay } from '../rollup-tiers.js';
 import { daysForMs, unionAll, withPartitions } from './partition-query.js';
 import type { Partition, PartitionSet } from './partitions.js';
 import type { ReaderPool } from './reader-pool.js';
+import type { TierSets } from './rollups.js';
 import { CATALOG_ALIAS } from './schema.js';
 import { Params, jsonPointer } from './sql.js';
-import { HOUR_MS } from './time.js';
+import { HOUR_MS, dayOfMs } from './time.js';
 import { checkLimit } from './trace-queries.js';
 
 const SERIES = `"${CATALOG_ALIAS}".main.series`;
@@ -39,11 +41,61 @@ export function matcherConditions(p: Params, tenant: string, matchers: readonly 
   return conds;
 }
 
+/** Where retention removed raw samples, and the rollup tiers that still know those series. */
+export interface SeriesHistory {
+  readonly tiers: TierSets;
+  /** Raw samples before this time are gone (-Infinity while none were dropped). */
+  rawAvailableFromMs(): number;
+}
+
 export class MetricQueries {
   constructor(
     private readonly set: PartitionSet,
     private readonly pool: ReaderPool,
+    private readonly history?: SeriesHistory,
   ) {}
+
+  /**
+   * Runs `body` with a subquery of the fingerprints active in [startMs, endMs]: the raw hourly
+   * index (hour-granular), plus, where the range reaches before the raw horizon, the series
+   * lists of the rollup tiers' partitions there (partition-granular: a series with rows anywhere
+   * in such a file counts). So series whose raw samples retention removed are still listed for
+   * the time the tiers cover, as queries still find them. `empty` when no partition holds data.
+   */
+  private async withActiveSeries<T>(p: Params, tenant: string, startMs: number, endMs: number, empty: T, body: (active: string) => Promise<T>): Promise<T> {
+    const held: Array<[PartitionSet, Partition]> = [];
+    const acquire = async (set: PartitionSet, days: readonly number[]): Promise<Partition[]> => {
+      const parts: Partition[] = [];
+      for (const day of days) {
+        const part = await set.acquire(day, false);
+        if (part) {
+          held.push([set, part]);
+          parts.push(part);
+        }
+      }
+      return parts;
+    };
+    try {
+      const selects: string[] = [];
+      const raw = await acquire(this.set, daysForMs(this.set, startMs, endMs));
+      if (raw.length > 0) selects.push(activeSeries(p, raw, tenant, startMs, endMs));
+      const rawFrom = this.history?.rawAvailableFromMs() ?? -Infinity;
+      if (this.history && startMs < rawFrom && endMs >= startMs) {
+        const until = Math.min(endMs, rawFrom);
+        let t: string | undefined; // bound only if used: DuckDB refuses unused parameters
+        for (const spec of TIERS) {
+          const set = this.history.tiers[spec.name];
+          const parts = await acquire(set, set.daysIn(partitionOfDay(dayOfMs(startMs), spec.partitionDays), dayOfMs(until)));
+          if (parts.length === 0) continue;
+          t ??= p.varchar(tenant);
+          selects.push(unionAll(parts, 'tier_series', (from) => `SELECT fingerprint FROM ${from} WHERE tenant = ${t}`));
+        }
+      }
+      return selects.length === 0 ? empty : await body(selects.join('\nUNION ALL\n'));
+    } finally {
+      for (const [set, part] of held) set.release(part);
+    }
+  }
 
   /**
    * Names of series with data in the range. Type, unit and help come from the metadata of the
@@ -51,11 +103,11 @@ export class MetricQueries {
    * `x_created`, `x_info` belong to family `x`).
    */
   async metricNames(tenant: string, startMs: number, endMs: number): Promise<MetricNameInfo[]> {
-    return withPartitions(this.set, daysForMs(this.set, startMs, endMs), [], async (parts) => {
-      const p = new Params();
+    const p = new Params();
+    return this.withActiveSeries(p, tenant, startMs, endMs, [], async (active) => {
       const t = p.varchar(tenant);
       const sql = `SELECT s.name, coalesce(m1.type, m2.type, 'unknown'), coalesce(m1.unit, m2.unit, ''), coalesce(m1.help, m2.help, '')
-        FROM (SELECT DISTINCT name FROM ${SERIES} WHERE tenant = ${t} AND fingerprint IN (${activeSeries(p, parts, tenant, startMs, endMs)})) s
+        FROM (SELECT DISTINCT name FROM ${SERIES} WHERE tenant = ${t} AND fingerprint IN (${active})) s
         LEFT JOIN ${METADATA} m1 ON m1.tenant = ${t} AND m1.name = s.name
         LEFT JOIN ${METADATA} m2 ON m2.tenant = ${t} AND m2.name = regexp_replace(s.name, '_(bucket|sum|count|total|created|info)$', '')
         ORDER BY s.name`;
@@ -67,12 +119,12 @@ export class MetricQueries {
   /** A label matcher with value '' matches series without that label (Prometheus semantics). */
   async findSeries(q: SeriesQuery): Promise<SeriesInfo[]> {
     const limit = checkLimit(q.limit);
-    return withPartitions(this.set, daysForMs(this.set, q.startMs, q.endMs), [], async (parts) => {
-      const p = new Params();
+    const p = new Params();
+    return this.withActiveSeries(p, q.tenant, q.startMs, q.endMs, [], async (active) => {
       const conds = [`tenant = ${p.varchar(q.tenant)}`];
       if (q.name) conds.push(`name = ${p.varchar(q.name)}`);
       for (const [k, v] of Object.entries(q.labels ?? {})) conds.push(`coalesce(json_extract_string(labels, ${p.varchar(jsonPointer(k))}), '') = ${p.varchar(v)}`);
-      conds.push(`fingerprint IN (${activeSeries(p, parts, q.tenant, q.startMs, q.endMs)})`);
+      conds.push(`fingerprint IN (${active})`);
       const sql = `SELECT fingerprint::DOUBLE, labels FROM ${SERIES} WHERE ${conds.join(' AND ')} ORDER BY fingerprint LIMIT ${p.bigint(limit)}`;
       return ((await this.pool.query(sql, p)).getRows() as [number, string][]).map(([fingerprint, labels]) => ({ fingerprint, labels: parseLabels(labels) }));
     });
