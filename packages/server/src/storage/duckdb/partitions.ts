@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quotedString } from '@duckdb/node-api';
-import { PARTITION_TABLES, createTableSql, type PartitionKind } from './schema.js';
+import { PARTITION_TABLES, STORAGE_VERSION, createTableSql, type PartitionKind } from './schema.js';
 import type { SerialQueue } from './serial-queue.js';
 import { dayName, parseDayName } from './time.js';
 
@@ -103,7 +103,7 @@ export class PartitionSet {
 
   private attach(p: PartitionState): Promise<void> {
     return this.adminQueue.run(async () => {
-      await this.admin.run(`ATTACH IF NOT EXISTS ${quotedString(p.path)} AS "${p.alias}"`);
+      await this.admin.run(`ATTACH IF NOT EXISTS ${quotedString(p.path)} AS "${p.alias}" (STORAGE_VERSION '${STORAGE_VERSION}')`);
       for (const spec of PARTITION_TABLES[this.kind]) await this.admin.run(createTableSql(p.alias, spec));
     });
   }
