@@ -51,7 +51,9 @@ async function startServer(cardinality) {
   const main = new URL('../packages/server/dist/main.js', import.meta.url).pathname;
   const env = { ...process.env };
   if (cardinality) env.SIGHTLINE_METRICS_CARDINALITY_ENABLED = cardinality === 'on' ? 'true' : 'false';
-  const proc = spawn(process.execPath, [main, 'start', '--data-dir', dataDir, '--http-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  // SIGHTLINE_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p".
+  const nodeArgs = process.env.SIGHTLINE_NODE_ARGS ? process.env.SIGHTLINE_NODE_ARGS.split(' ') : [];
+  const proc = spawn(process.execPath, [...nodeArgs, main, 'start', '--data-dir', dataDir, '--http-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'], env });
   let out = '';
   proc.stdout.on('data', (d) => (out += d));
   const deadline = Date.now() + 30_000;
