@@ -10,7 +10,7 @@ import { JsonWriter } from './json-writer.js';
 import { readKeyValueLabel, readResourceLabels, readSchemaUrl, readScope } from './resource-scope-pb.js';
 import { MetricPoint, SampleBatchBuilder, type ExemplarIn, type OtlpMetricKind } from './sample-batch-builder.js';
 import { nsApprox, nsToMs } from './u64.js';
-import { readUtf8 } from './utf8.js';
+import { latin1, readUtf8 } from './utf8.js';
 import { WireReader } from './wire-reader.js';
 
 const TWO_32 = 4294967296;
@@ -159,22 +159,54 @@ function decodeMetric(r: WireReader, s: number, e: number, b: SampleBatchBuilder
       case 'gauge':
       case 'sum':
         readNumberPoint(r, ps, end, p);
+        resolveAttrs(r, p, b);
         b.addNumber(p);
         break;
       case 'histogram':
         readHistogramPoint(r, ps, end, p);
+        resolveAttrs(r, p, b);
         b.addHistogram(p);
         break;
       case 'exponential_histogram':
         readExpHistogramPoint(r, ps, end, p);
+        resolveAttrs(r, p, b);
         b.addExpHistogram(p);
         break;
       default:
         readSummaryPoint(r, ps, end, p);
+        resolveAttrs(r, p, b);
         b.addSummary(p);
     }
     r.pos = end;
   }
+}
+
+/**
+ * Records where an attribute (one KeyValue field) of the point lies: `at` is its tag, [s, e)
+ * its payload. Attributes are decoded after the point (resolveAttrs), so a known attribute
+ * block is never decoded at all.
+ */
+function noteAttr(p: MetricPoint, at: number, s: number, e: number): void {
+  if (p.attrRanges.length === 0) p.attrFrom = at;
+  else if (p.attrTo !== at) p.attrSplit = true;
+  p.attrTo = e;
+  p.attrRanges.push(s, e);
+}
+
+/**
+ * A point's attributes. Senders repeat a series' attributes byte for byte in every export, so
+ * the raw bytes of the attribute block are the key of the builder's label cache: a hit skips
+ * UTF-8 decoding, sanitising, sorting and hashing (bench/decode.mjs). Only blocks that decoded
+ * cleanly get cached (the builder stores them after building the labels).
+ */
+function resolveAttrs(r: WireReader, p: MetricPoint, b: SampleBatchBuilder): void {
+  const ranges = p.attrRanges;
+  if (ranges.length === 0) return;
+  if (!p.attrSplit) {
+    p.labelKey = latin1(r.buf, p.attrFrom, p.attrTo);
+    if (b.useCachedLabels(p)) return;
+  }
+  for (let i = 0; i < ranges.length; i += 2) readKeyValueLabel(r, ranges[i]!, ranges[i + 1]!, p.attrs, 'data_point.attributes');
 }
 
 function setStart(p: MetricPoint, lo: number, hi: number): void {
@@ -205,6 +237,7 @@ function zigzag32(n: number): number {
 function readNumberPoint(r: WireReader, s: number, e: number, p: MetricPoint): void {
   r.pos = s;
   while (r.pos < e) {
+    const at = r.pos;
     const tag = r.tag(e);
     switch (tag) {
       case 0x11: {
@@ -231,7 +264,7 @@ function readNumberPoint(r: WireReader, s: number, e: number, p: MetricPoint): v
       }
       case 0x3a: {
         const end = r.lenEnd(e);
-        readKeyValueLabel(r, r.pos, end, p.attrs, 'data_point.attributes');
+        noteAttr(p, at, r.pos, end);
         r.pos = end;
         break;
       }
@@ -247,6 +280,7 @@ function readNumberPoint(r: WireReader, s: number, e: number, p: MetricPoint): v
 function readHistogramPoint(r: WireReader, s: number, e: number, p: MetricPoint): void {
   r.pos = s;
   while (r.pos < e) {
+    const at = r.pos;
     const tag = r.tag(e);
     switch (tag) {
       case 0x11: {
@@ -294,7 +328,7 @@ function readHistogramPoint(r: WireReader, s: number, e: number, p: MetricPoint)
       }
       case 0x4a: {
         const end = r.lenEnd(e);
-        readKeyValueLabel(r, r.pos, end, p.attrs, 'data_point.attributes');
+        noteAttr(p, at, r.pos, end);
         r.pos = end;
         break;
       }
@@ -339,11 +373,12 @@ function readExpBuckets(r: WireReader, s: number, e: number, counts: number[]): 
 function readExpHistogramPoint(r: WireReader, s: number, e: number, p: MetricPoint): void {
   r.pos = s;
   while (r.pos < e) {
+    const at = r.pos;
     const tag = r.tag(e);
     switch (tag) {
       case 0x0a: {
         const end = r.lenEnd(e);
-        readKeyValueLabel(r, r.pos, end, p.attrs, 'data_point.attributes');
+        noteAttr(p, at, r.pos, end);
         r.pos = end;
         break;
       }
@@ -411,6 +446,7 @@ function readExpHistogramPoint(r: WireReader, s: number, e: number, p: MetricPoi
 function readSummaryPoint(r: WireReader, s: number, e: number, p: MetricPoint): void {
   r.pos = s;
   while (r.pos < e) {
+    const at = r.pos;
     const tag = r.tag(e);
     switch (tag) {
       case 0x11: {
@@ -446,7 +482,7 @@ function readSummaryPoint(r: WireReader, s: number, e: number, p: MetricPoint): 
       }
       case 0x3a: {
         const end = r.lenEnd(e);
-        readKeyValueLabel(r, r.pos, end, p.attrs, 'data_point.attributes');
+        noteAttr(p, at, r.pos, end);
         r.pos = end;
         break;
       }

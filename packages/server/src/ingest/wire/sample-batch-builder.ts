@@ -64,9 +64,25 @@ export class MetricPoint {
   negativeOffset = 0;
   negativeCounts: number[] = [];
   exemplars: ExemplarIn[] = [];
+  /** Protobuf only: payload bounds of each attribute (KeyValue) field, in pairs. */
+  attrRanges: number[] = [];
+  /** Protobuf only: the attribute fields' bytes run from attrFrom to attrTo (tags included)... */
+  attrFrom = -1;
+  attrTo = -1;
+  /** ...unless another field sits between them. */
+  attrSplit = false;
+  /** The raw attribute bytes (latin1), the label cache key; '' when not cacheable. */
+  labelKey = '';
+  /** Labels found in the cache for labelKey. */
+  labels: LabelSet | undefined = undefined;
 
   reset(): void {
     this.attrs = [];
+    this.attrRanges = [];
+    this.attrFrom = this.attrTo = -1;
+    this.attrSplit = false;
+    this.labelKey = '';
+    this.labels = undefined;
     this.startNs = this.timeNs = this.startMs = this.timeMs = 0;
     this.flags = 0;
     this.value = 0;
@@ -105,6 +121,24 @@ interface LabelSet {
 
 const lanes = { a: 0, b: 0 };
 
+// Point labels by the raw bytes of the point's attribute block, per label context (job,
+// instance and scope labels: everything else pointLabels reads). Bounded in entries overall;
+// cleared wholesale when full, which only costs the rebuild.
+const LABEL_CACHE_MAX = 200_000;
+const labelCaches = new Map<string, Map<string, LabelSet>>();
+let labelCacheEntries = 0;
+
+/** Counts one more entry (a context or a label set), clearing every cache first when full. */
+function noteLabelCacheEntry(): void {
+  if (labelCacheEntries >= LABEL_CACHE_MAX) {
+    // Builders holding a cleared context's map keep using it until their scope ends: harmless.
+    for (const c of labelCaches.values()) c.clear();
+    labelCaches.clear();
+    labelCacheEntries = 0;
+  }
+  labelCacheEntries++;
+}
+
 // Series definitions seen by earlier requests: a series that keeps reporting (nearly all of
 // them) reuses its immutable SeriesDef instead of rebuilding and sorting its labels. Bounded;
 // cleared wholesale when full, which only costs the rebuild.
@@ -142,6 +176,8 @@ export class SampleBatchBuilder {
   private resourceSamples = 0;
 
   private scopeEntries: LabelEntry[] = [];
+  /** Label cache of the current resource + scope. */
+  private labelCache: Map<string, LabelSet> | undefined;
 
   private family = '';
   private metricName = '';
@@ -176,6 +212,8 @@ export class SampleBatchBuilder {
     this.targetPairs = target;
     this.resourceMaxMs = -Infinity;
     this.resourceSamples = 0;
+    // A new job/instance: no cached labels until beginScope names the full context.
+    this.labelCache = undefined;
   }
 
   /** Emits target_info (value 1) carrying the non-identifying resource attributes. */
@@ -204,6 +242,22 @@ export class SampleBatchBuilder {
       entries.push({ name: label, original: 'otel.scope.' + attrPairs[i], value });
     }
     this.scopeEntries = entries;
+    let ctx = `${this.job}\u0000${this.instance}`;
+    for (const e of entries) ctx += `\u0000${e.name}\u0001${e.original}\u0001${e.value}`;
+    let cache = labelCaches.get(ctx);
+    if (cache === undefined) {
+      noteLabelCacheEntry();
+      labelCaches.set(ctx, (cache = new Map()));
+    }
+    this.labelCache = cache;
+  }
+
+  /** Sets p.labels from the label cache when its attribute bytes were seen in this context. */
+  useCachedLabels(p: MetricPoint): boolean {
+    const hit = this.labelCache?.get(p.labelKey);
+    if (hit === undefined) return false;
+    p.labels = hit;
+    return true;
   }
 
   /**
@@ -257,7 +311,7 @@ export class SampleBatchBuilder {
 
   addNumber(p: MetricPoint): void {
     if (this.rejectPoint()) return;
-    const base = this.pointLabels(p.attrs);
+    const base = this.pointLabels(p);
     const fp = this.seriesFp(this.family, base, '', '');
     if ((p.flags & FLAG_NO_RECORDED_VALUE) !== 0) {
       this.pushStale(fp, p.timeMs);
@@ -276,7 +330,7 @@ export class SampleBatchBuilder {
 
   addHistogram(p: MetricPoint): void {
     if (this.rejectPoint()) return;
-    const base = this.pointLabels(p.attrs);
+    const base = this.pointLabels(p);
     const family = this.family;
     const bucketName = family + '_bucket';
     const stale = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
@@ -325,7 +379,7 @@ export class SampleBatchBuilder {
 
   addExpHistogram(p: MetricPoint): void {
     if (this.rejectPoint()) return;
-    const base = this.pointLabels(p.attrs);
+    const base = this.pointLabels(p);
     const family = this.family;
     const fp = this.seriesFp(family, base, '', '');
     const ms = p.timeMs;
@@ -396,7 +450,7 @@ export class SampleBatchBuilder {
 
   addSummary(p: MetricPoint): void {
     if (this.rejectPoint()) return;
-    const base = this.pointLabels(p.attrs);
+    const base = this.pointLabels(p);
     const family = this.family;
     const ms = p.timeMs;
     const stale = (p.flags & FLAG_NO_RECORDED_VALUE) !== 0;
@@ -444,10 +498,16 @@ export class SampleBatchBuilder {
   }
 
   /** Point attributes + scope labels + job/instance, sanitised, merged and sorted by name. */
-  private pointLabels(attrs: string[]): LabelSet {
-    const entries = toEntries(attrs);
+  private pointLabels(p: MetricPoint): LabelSet {
+    if (p.labels !== undefined) return p.labels;
+    const entries = toEntries(p.attrs);
     for (const e of this.scopeEntries) entries.push(e);
-    return labelSet(finishLabels(entries, this.job, this.instance));
+    const set = labelSet(finishLabels(entries, this.job, this.instance));
+    if (p.labelKey !== '' && this.labelCache !== undefined) {
+      noteLabelCacheEntry();
+      this.labelCache.set(p.labelKey, set);
+    }
+    return set;
   }
 
   /**

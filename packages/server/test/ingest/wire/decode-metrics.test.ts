@@ -485,4 +485,34 @@ describe('decodeMetricsRequest: hand-built protobuf and OTLP/JSON', () => {
     expect(find(batch, 'h_count').labels.le).toBe('attr');
     for (const s of batch.series) expect(s.fingerprint).toBe(seriesFingerprint(s.labels));
   });
+
+  // The protobuf decoder caches point labels by the raw bytes of the attribute block, per
+  // resource and scope; each case runs twice so the second pass is answered from the cache.
+  it('the attribute-bytes label cache keeps resources and scopes apart', () => {
+    const point = sumMetric('reqs', 2, true, [numberPoint(1, { attrs: [av.kv('route', av.str('/a')), av.kv('code', av.str('200'))] })]);
+    const scopeMetrics = (scope: string) => pb.message(2, pb.message(1, pb.string(1, scope)), pb.message(2, point));
+    const res = (svc: string, ...scopes: Uint8Array[]) => pb.message(1, pb.message(1, pb.message(1, av.kv('service.name', av.str(svc)))), ...scopes);
+    // One request: two resources, the first with two scopes, all with byte-identical points.
+    const body = concat(res('svc-a', scopeMetrics('sc1'), scopeMetrics('sc2')), res('svc-b', scopeMetrics('sc1')));
+    for (let pass = 0; pass < 2; pass++) {
+      const { batch } = decodeMetricsRequest(body, 'protobuf', 't');
+      const got = samples(batch).map((x) => x.labels);
+      expect(got).toEqual([
+        { __name__: 'reqs_total', code: '200', job: 'svc-a', otel_scope_name: 'sc1', route: '/a' },
+        { __name__: 'reqs_total', code: '200', job: 'svc-a', otel_scope_name: 'sc2', route: '/a' },
+        { __name__: 'reqs_total', code: '200', job: 'svc-b', otel_scope_name: 'sc1', route: '/a' },
+      ]);
+      for (const x of batch.series) expect(x.fingerprint).toBe(seriesFingerprint(x.labels));
+    }
+  });
+
+  it('attributes split by other fields and attributes with bad UTF-8 decode the same on every request', () => {
+    const split = concat(pb.message(7, av.kv('a', av.str('1'))), pb.fixed64(2, START), pb.fixed64(3, END), pb.double(4, 9), pb.message(7, av.kv('b', av.str('2'))));
+    const bad = numberPoint(3, { attrs: [av.kv('k', pb.bytes(1, new Uint8Array([0x66, 0xff, 0xfe])))] });
+    for (let pass = 0; pass < 2; pass++) {
+      const { batch } = decodeMetricsRequest(metricsRequest([sumMetric('split', 2, true, [split])]), 'protobuf', 't');
+      expect(find(batch, 'split_total').labels).toEqual({ __name__: 'split_total', a: '1', b: '2', job: 'svc', otel_scope_name: 'sc' });
+      expect(() => decodeMetricsRequest(metricsRequest([sumMetric('bad', 2, true, [bad])]), 'protobuf', 't')).toThrow(/UTF-8/i);
+    }
+  });
 });
