@@ -25,7 +25,6 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
 import { OTLPTraceExporter as TraceHttpJson } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as TraceProto } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as TraceGrpc } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPMetricExporter as MetricHttpJson } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as MetricProto } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -35,6 +34,7 @@ import { OTLPLogExporter as LogProto } from '@opentelemetry/exporter-logs-otlp-p
 import { OTLPLogExporter as LogGrpc } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { resolveConfig, type InitOptions, type ResolvedConfig } from './config.js';
 import { ensureContextManager } from './context.js';
+import { OtlpProtoTraceExporter } from './export/otlp-trace-exporter.js';
 import { CorrelationPropagator } from './correlation.js';
 import { instrumentHttpServers } from './http-server-instrumentation.js';
 import { PooledIdGenerator } from './id-generator.js';
@@ -78,7 +78,8 @@ function traceExporter(cfg: ResolvedConfig): SpanExporter {
   const url = signalUrl(cfg, '/v1/traces');
   if (cfg.protocol === 'http/json') return new TraceHttpJson({ url, headers: cfg.headers });
   if (cfg.protocol === 'grpc') return new TraceGrpc({ url });
-  return new TraceProto({ url, headers: cfg.headers });
+  // Same transport as @opentelemetry/exporter-trace-otlp-proto, with the SDK's own encoder.
+  return new OtlpProtoTraceExporter({ url, headers: cfg.headers });
 }
 
 function metricExporter(cfg: ResolvedConfig): PushMetricExporter {
