@@ -158,7 +158,7 @@ export function init(options: InitOptions = {}): SightlineSdk {
   });
   const resource = buildResource(cfg);
   setBodySizeMetrics(options.httpBodySizeMetrics ?? false);
-  configureRequestObserver({ requestLog: cfg.requestLog, slowRequestMs: cfg.slowRequestMs });
+  configureRequestObserver({ requestLog: cfg.requestLog, slowRequestMs: cfg.slowRequestMs, spanAttributes: cfg.httpServerSpanAttributes });
 
   if (cfg.disabled) {
     active = {
@@ -184,7 +184,9 @@ export function init(options: InitOptions = {}): SightlineSdk {
         spanProcessors: [new BatchSpanProcessor({ exporter: traceExporter(cfg), ...cfg.batch })],
       })
     : undefined;
-  if (tracerProvider) trace.setGlobalTracerProvider(tracerProvider);
+  // init()'s samplers never read span attributes: when its provider is the global one, server
+  // spans get all their attributes at the end (an application's own provider keeps them at start).
+  if (tracerProvider && trace.setGlobalTracerProvider(tracerProvider)) configureRequestObserver({ samplerUsesAttributes: false });
 
   // http.server.request.duration is aggregated by the SDK itself and handed to the reader at
   // collection (no attribute hashing per request). Cumulative only; with a delta preference the
@@ -249,6 +251,7 @@ export function init(options: InitOptions = {}): SightlineSdk {
         const results = await Promise.allSettled([tracerProvider?.shutdown(), meterProvider?.shutdown(), loggerProvider?.shutdown()]);
         processMetrics?.stop();
         useLocalServerDuration(undefined);
+        configureRequestObserver({ samplerUsesAttributes: true });
         for (const r of results) if (r.status === 'rejected') diag.warn('@sightline/sdk shutdown', r.reason);
         // Later log calls go to stdout only; the OTLP pipeline is closed.
         configureLogger({ otlp: false });
