@@ -202,8 +202,9 @@ export function beginRequest(req: IncomingMessage, res: ServerResponse, options?
   (res as unknown as Record<symbol, RequestObservation>)[STATE] = state;
   serverRequestStarted(method, scheme);
   // 'close' follows 'finish' on every ServerResponse and is also the only event of an
-  // aborted one, so one listener sees every outcome.
-  res.on('close', onResponseClose);
+  // aborted one, so it sees every outcome. node:http responses are caught by the prototype
+  // `emit` wrapper (no listener to add per request); other response objects get a listener.
+  if (!(res instanceof ServerResponse)) (res as ServerResponse).on('close', onResponseClose);
   return state;
 }
 
@@ -395,13 +396,23 @@ let responsePatched = false;
 
 // Response body bytes are counted by wrapping write/end once on the prototype instead of per
 // response: one symbol lookup per call, no closures per request. Counting (not content-length)
-// covers chunked responses too.
+// covers chunked responses too. The same way, `emit('close')` ends the observation before the
+// response's own 'close' listeners run, without a listener added per request.
 function ensureResponseByteCounting(): void {
   if (responsePatched) return;
   responsePatched = true;
   const proto = ServerResponse.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
   const originalWrite = proto.write!;
   const originalEnd = proto.end!;
+  const originalEmit = proto.emit!;
+  proto.emit = function emit(this: ServerResponse, event: unknown) {
+    if (event === 'close') {
+      const state = (this as unknown as Record<symbol, RequestObservation | undefined>)[STATE];
+      if (state !== undefined) finish(state);
+    }
+    // eslint-disable-next-line prefer-rest-params
+    return originalEmit.apply(this, arguments as unknown as unknown[]);
+  };
   proto.write = function write(this: ServerResponse, chunk: unknown) {
     const state = (this as unknown as Record<symbol, RequestObservation | undefined>)[STATE];
     if (state !== undefined) state.responseBytes += byteLength(chunk);
