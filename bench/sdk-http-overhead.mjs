@@ -10,6 +10,9 @@
 //          context propagation on this Node version)
 //   before another build of the SDK (--before <package dir>, e.g. an older commit built
 //          elsewhere) run like `mw`: register + wrapper, for before/after in one run
+//   prev   the --before build run like `sdk`: register only, the same handler as plain
+//   --build name:<package dir>  an extra case: that build of the SDK run like `sdk` (repeatable,
+//          e.g. one build per change, side by side in the same rounds)
 //   --variant name:K=V[;K2=V2]  an extra `sdk` case with extra environment, e.g.
 //          --variant 'sampled:OTEL_TRACES_SAMPLER=parentbased_traceidratio;OTEL_TRACES_SAMPLER_ARG=0.1'
 // Servers run in child processes; load comes from a bounded keep-alive client in this process.
@@ -17,7 +20,7 @@
 // --work-ms N adds about N ms of synchronous CPU work per request (a less trivial handler).
 // Extra environment for the SDK cases (e.g. SIGHTLINE_REQUEST_LOG=all) passes through.
 // Usage: node bench/sdk-http-overhead.mjs [--seconds 5] [--connections 32] [--rounds 3]
-//          [--cases plain,sdk,mw] [--work-ms 0] [--before <dir with dist/>]
+//          [--cases plain,sdk,mw,prev] [--work-ms 0] [--before <dir with dist/>]
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     'work-iterations': { type: 'string', default: '0' },
     before: { type: 'string' },
     variant: { type: 'string', multiple: true, default: [] },
+    build: { type: 'string', multiple: true, default: [] },
     child: { type: 'string' },
   },
 });
@@ -119,11 +123,17 @@ if (values.child) {
       return [name, Object.fromEntries(spec.split(';').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))];
     }),
   );
+  // name -> package dir of an extra build run like `sdk`
+  const builds = new Map(values.build.map((b) => [b.slice(0, b.indexOf(':')), resolvePath(b.slice(b.indexOf(':') + 1))]));
   const startServer = (mode) =>
     new Promise((resolve) => {
       const before = values.before ? resolvePath(values.before) : undefined;
-      const childArgs = [self, '--child', variants.has(mode) ? 'sdk' : mode, '--work-iterations', String(workIterations), ...(before ? ['--before', before] : [])];
-      const register = mode === 'before' ? pathToFileURL(`${before}/dist/register.js`).href : '@sightline/sdk/register';
+      const childArgs = [self, '--child', variants.has(mode) || builds.has(mode) || mode === 'prev' ? 'sdk' : mode, '--work-iterations', String(workIterations), ...(before ? ['--before', before] : [])];
+      const register = builds.has(mode)
+        ? pathToFileURL(`${builds.get(mode)}/dist/register.js`).href
+        : mode === 'before' || mode === 'prev'
+          ? pathToFileURL(`${before}/dist/register.js`).href
+          : '@sightline/sdk/register';
       const args = mode === 'plain' || mode === 'als' ? childArgs : ['--import', register, ...childArgs];
       const child = spawn(process.execPath, args, {
         cwd: fileURLToPath(new URL('..', import.meta.url)),
@@ -167,7 +177,7 @@ if (values.child) {
     return { rps: done / ((Date.now() - t0) / 1000), errors };
   };
 
-  const cases = [...values.cases.split(','), ...variants.keys()];
+  const cases = [...values.cases.split(','), ...builds.keys(), ...variants.keys()];
   const results = Object.fromEntries(cases.map((c) => [c, []]));
   const cpu = Object.fromEntries(cases.map((c) => [c, []]));
   for (let r = 0; r < rounds; r++) {
@@ -193,11 +203,12 @@ if (values.child) {
   for (const c of cases) {
     const rps = median(results[c]);
     const us = median(cpu[c]);
+    const usMin = Math.min(...cpu[c]);
     // Loss per round (each round's plain run is its baseline) is steadier than a ratio of medians.
     const perRound = base === undefined ? [] : results[c].map((v, i) => 1 - v / results.plain[i]);
     const loss = base === undefined || c === 'plain' ? '' : `  loss ${((1 - rps / base) * 100).toFixed(1)}% (median of per-round losses ${(median(perRound) * 100).toFixed(1)}%)`;
     const cpuNote = baseCpu === undefined || c === 'plain' ? '' : ` (+${(us - baseCpu).toFixed(1)} µs, saturation bound ${((1 - baseCpu / us) * 100).toFixed(1)}% loss)`;
-    console.log(`${c.padEnd(5)} ${Math.round(rps).toLocaleString('en-US').padStart(8)} req/s${loss}   server CPU ${us.toFixed(1)} µs/request${cpuNote}`);
+    console.log(`${c.padEnd(5)} ${Math.round(rps).toLocaleString('en-US').padStart(8)} req/s${loss}   server CPU ${us.toFixed(1)} (min ${usMin.toFixed(1)}) µs/request${cpuNote}`);
   }
   console.log(`OTLP exports received by the sink: ${exports}`);
   sink.close();

@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { LoggerOptions } from './logger.js';
-import { REQUEST_OBSERVER_DEFAULTS, type RequestLogMode } from './middleware/request-observer.js';
+import { REQUEST_OBSERVER_DEFAULTS, type HttpServerSpanAttributes, type RequestLogMode } from './middleware/request-observer.js';
 import type { RedactionOptions } from './redaction.js';
 
 /** OTLP transport. `http/protobuf` is the OpenTelemetry default. */
@@ -84,6 +84,14 @@ export interface InitOptions {
   slowRequestMs?: number;
   /** Record the opt-in HTTP body size histograms (default false). */
   httpBodySizeMetrics?: boolean;
+  /**
+   * Attributes of inbound HTTP server spans: `default` (the semantic conventions' required and
+   * conditionally required attributes, `server.address`/`server.port`,
+   * `network.protocol.version`, `correlation.id`) or `full` (also `client.address`,
+   * `network.peer.address`, `network.peer.port`, `user_agent.original`).
+   * Env: `SIGHTLINE_HTTP_SERVER_SPAN_ATTRIBUTES`. Default `default`.
+   */
+  httpServerSpanAttributes?: HttpServerSpanAttributes;
   /** USE metrics of the process (default true). */
   processMetrics?: boolean;
   /** Flush and exit on SIGTERM/SIGINT (default false: the application decides). */
@@ -111,6 +119,7 @@ export interface ResolvedConfig {
   processMetrics: boolean;
   requestLog: RequestLogMode;
   slowRequestMs: number;
+  httpServerSpanAttributes: HttpServerSpanAttributes;
   handleSignals: boolean;
   disabled: boolean;
 }
@@ -125,6 +134,7 @@ export const DEFAULTS = {
   batch: { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000, exportTimeoutMillis: 10_000 },
   requestLog: REQUEST_OBSERVER_DEFAULTS.requestLog,
   slowRequestMs: REQUEST_OBSERVER_DEFAULTS.slowRequestMs,
+  httpServerSpanAttributes: REQUEST_OBSERVER_DEFAULTS.spanAttributes,
 } as const;
 
 /** Parses `k=v,k2=v2` (values URL-encoded), the format of `OTEL_EXPORTER_OTLP_HEADERS` and `OTEL_RESOURCE_ATTRIBUTES`. */
@@ -215,6 +225,13 @@ export function resolveConfig(options: InitOptions = {}, env: NodeJS.ProcessEnv 
   if (!['all', 'errors', 'off'].includes(requestLog)) throw configError(`requestLog "${requestLog}" is not one of all, errors, off`);
   const slowRequestMs = options.slowRequestMs ?? envNumber(env, 'SIGHTLINE_SLOW_REQUEST_MS') ?? DEFAULTS.slowRequestMs;
   if (!(slowRequestMs >= 0)) throw configError(`slowRequestMs ${slowRequestMs} must be a number of milliseconds >= 0`);
+  const httpServerSpanAttributes =
+    options.httpServerSpanAttributes ??
+    (env.SIGHTLINE_HTTP_SERVER_SPAN_ATTRIBUTES?.trim().toLowerCase() as HttpServerSpanAttributes | undefined) ??
+    DEFAULTS.httpServerSpanAttributes;
+  if (!['default', 'full'].includes(httpServerSpanAttributes)) {
+    throw configError(`httpServerSpanAttributes "${httpServerSpanAttributes}" is not one of default, full`);
+  }
   const { ['service.name']: _n, ['service.version']: envVersion, ['deployment.environment.name']: envEnv, ['deployment.environment']: envEnvOld, ...restResource } = envResource;
   return {
     serviceName: options.serviceName ?? env.OTEL_SERVICE_NAME?.trim() ?? envResource['service.name'] ?? DEFAULTS.serviceName,
@@ -240,6 +257,7 @@ export function resolveConfig(options: InitOptions = {}, env: NodeJS.ProcessEnv 
     processMetrics: options.processMetrics ?? true,
     requestLog,
     slowRequestMs,
+    httpServerSpanAttributes,
     handleSignals: options.handleSignals ?? false,
     disabled: options.disabled ?? envBool(env, 'OTEL_SDK_DISABLED') ?? false,
   };

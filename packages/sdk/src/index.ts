@@ -93,6 +93,7 @@ export {
   type MiddlewareOptions,
   type RequestState,
   type RequestLogMode,
+  type HttpServerSpanAttributes,
 } from './middleware/request-observer.js';
 export { instrumentHttpServers } from './http-server-instrumentation.js';
 export { instrumentHttpHandler } from './middleware/node-http.js';

@@ -25,7 +25,6 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
 import { OTLPTraceExporter as TraceHttpJson } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as TraceProto } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as TraceGrpc } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPMetricExporter as MetricHttpJson } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as MetricProto } from '@opentelemetry/exporter-metrics-otlp-proto';
@@ -35,6 +34,7 @@ import { OTLPLogExporter as LogProto } from '@opentelemetry/exporter-logs-otlp-p
 import { OTLPLogExporter as LogGrpc } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { resolveConfig, type InitOptions, type ResolvedConfig } from './config.js';
 import { ensureContextManager } from './context.js';
+import { OtlpProtoTraceExporter } from './export/otlp-trace-exporter.js';
 import { CorrelationPropagator } from './correlation.js';
 import { instrumentHttpServers } from './http-server-instrumentation.js';
 import { PooledIdGenerator } from './id-generator.js';
@@ -78,7 +78,8 @@ function traceExporter(cfg: ResolvedConfig): SpanExporter {
   const url = signalUrl(cfg, '/v1/traces');
   if (cfg.protocol === 'http/json') return new TraceHttpJson({ url, headers: cfg.headers });
   if (cfg.protocol === 'grpc') return new TraceGrpc({ url });
-  return new TraceProto({ url, headers: cfg.headers });
+  // Same transport as @opentelemetry/exporter-trace-otlp-proto, with the SDK's own encoder.
+  return new OtlpProtoTraceExporter({ url, headers: cfg.headers });
 }
 
 function metricExporter(cfg: ResolvedConfig): PushMetricExporter {
@@ -157,7 +158,7 @@ export function init(options: InitOptions = {}): SightlineSdk {
   });
   const resource = buildResource(cfg);
   setBodySizeMetrics(options.httpBodySizeMetrics ?? false);
-  configureRequestObserver({ requestLog: cfg.requestLog, slowRequestMs: cfg.slowRequestMs });
+  configureRequestObserver({ requestLog: cfg.requestLog, slowRequestMs: cfg.slowRequestMs, spanAttributes: cfg.httpServerSpanAttributes });
 
   if (cfg.disabled) {
     active = {
@@ -183,7 +184,9 @@ export function init(options: InitOptions = {}): SightlineSdk {
         spanProcessors: [new BatchSpanProcessor({ exporter: traceExporter(cfg), ...cfg.batch })],
       })
     : undefined;
-  if (tracerProvider) trace.setGlobalTracerProvider(tracerProvider);
+  // init()'s samplers never read span attributes: when its provider is the global one, server
+  // spans get all their attributes at the end (an application's own provider keeps them at start).
+  if (tracerProvider && trace.setGlobalTracerProvider(tracerProvider)) configureRequestObserver({ samplerUsesAttributes: false });
 
   // http.server.request.duration is aggregated by the SDK itself and handed to the reader at
   // collection (no attribute hashing per request). Cumulative only; with a delta preference the
@@ -248,6 +251,7 @@ export function init(options: InitOptions = {}): SightlineSdk {
         const results = await Promise.allSettled([tracerProvider?.shutdown(), meterProvider?.shutdown(), loggerProvider?.shutdown()]);
         processMetrics?.stop();
         useLocalServerDuration(undefined);
+        configureRequestObserver({ samplerUsesAttributes: true });
         for (const r of results) if (r.status === 'rejected') diag.warn('@sightline/sdk shutdown', r.reason);
         // Later log calls go to stdout only; the OTLP pipeline is closed.
         configureLogger({ otlp: false });

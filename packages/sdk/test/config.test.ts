@@ -40,6 +40,13 @@ describe('resolveConfig', () => {
     expect(c).toMatchObject({ serviceName: 'a', endpoint: 'http://x:1', sampling: { ratio: 0.5, parentBased: false }, headers: { k: 'v', j: 'env' } });
   });
 
+  it('reads the server span attribute set from the option or SIGHTLINE_HTTP_SERVER_SPAN_ATTRIBUTES', () => {
+    expect(resolveConfig({}, {}).httpServerSpanAttributes).toBe('default');
+    expect(resolveConfig({}, { SIGHTLINE_HTTP_SERVER_SPAN_ATTRIBUTES: 'FULL' }).httpServerSpanAttributes).toBe('full');
+    expect(resolveConfig({ httpServerSpanAttributes: 'default' }, { SIGHTLINE_HTTP_SERVER_SPAN_ATTRIBUTES: 'full' }).httpServerSpanAttributes).toBe('default');
+    expect(() => resolveConfig({}, { SIGHTLINE_HTTP_SERVER_SPAN_ATTRIBUTES: 'most' })).toThrow(/httpServerSpanAttributes "most" is not one of default, full/);
+  });
+
   it('rejects invalid values with a clear message and code', () => {
     expect(() => resolveConfig({ protocol: 'udp' as never }, {})).toThrow(/protocol "udp"/);
     expect(() => resolveConfig({ endpoint: 'not a url' }, {})).toThrow(/not a URL/);

@@ -33,7 +33,12 @@ beforeAll(() => {
 beforeEach(() => {
   tel.reset();
   logs.clear();
-  configureRequestObserver({ requestLog: REQUEST_OBSERVER_DEFAULTS.requestLog, slowRequestMs: REQUEST_OBSERVER_DEFAULTS.slowRequestMs });
+  configureRequestObserver({
+    requestLog: REQUEST_OBSERVER_DEFAULTS.requestLog,
+    slowRequestMs: REQUEST_OBSERVER_DEFAULTS.slowRequestMs,
+    spanAttributes: REQUEST_OBSERVER_DEFAULTS.spanAttributes,
+    samplerUsesAttributes: true,
+  });
 });
 afterEach(() => {
   for (const s of servers.splice(0)) s.closeAllConnections();
@@ -84,14 +89,14 @@ describe('server instrumentation (no middleware)', () => {
       'server.address': '127.0.0.1',
       'server.port': port,
       'network.protocol.version': '1.1',
-      'network.peer.address': '127.0.0.1',
-      'client.address': '203.0.113.7',
-      'user_agent.original': 'test-ua/2',
       'correlation.id': 'srv-1',
       'url.query': 'x=1',
     });
-    expect(span!.attributes['network.peer.port']).toBeTypeOf('number');
     expect(span!.attributes['http.route']).toBeUndefined();
+    // Per-connection attributes are recorded with `spanAttributes: 'full'` only.
+    for (const key of ['client.address', 'network.peer.address', 'network.peer.port', 'user_agent.original']) {
+      expect(span!.attributes[key]).toBeUndefined();
+    }
 
     // Log correlation on both sides of an await: the handler ran in the request's context.
     const sid = span!.spanContext().spanId;
@@ -103,6 +108,37 @@ describe('server instrumentation (no middleware)', () => {
     expect(requestLines()).toHaveLength(0);
   });
 
+  it("records client.address, network.peer.*, user_agent.original with spanAttributes 'full'", async () => {
+    configureRequestObserver({ spanAttributes: 'full' });
+    const { base } = await listen((_req, res) => res.end('ok'));
+    await (await fetch(`${base}/p`, { headers: { 'user-agent': 'test-ua/3', 'x-forwarded-for': '203.0.113.9, 10.0.0.1' } })).text();
+    const [span] = await spansAfter(1);
+    expect(span!.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'url.path': '/p',
+      'network.peer.address': '127.0.0.1',
+      'client.address': '203.0.113.9',
+      'user_agent.original': 'test-ua/3',
+    });
+    expect(span!.attributes['network.peer.port']).toBeTypeOf('number');
+  });
+
+  it('sets the same attributes at the end when the sampler does not read them (what init() configures)', async () => {
+    const { base, port } = await listen((_req, res) => res.end('ok'));
+    const collect = async () => {
+      tel.reset();
+      await (await fetch(`${base}/q?a=1`, { method: 'POST', body: 'x' })).text();
+      const [span] = await spansAfter(1);
+      return span!;
+    };
+    const atStart = await collect();
+    configureRequestObserver({ samplerUsesAttributes: false });
+    const atEnd = await collect();
+    expect(atEnd.attributes).toEqual({ ...atStart.attributes, 'correlation.id': atEnd.attributes['correlation.id'] });
+    expect(atEnd.attributes).toMatchObject({ 'http.request.method': 'POST', 'url.scheme': 'http', 'url.path': '/q', 'url.query': 'a=1', 'server.port': port });
+    expect(atEnd.name).toBe('POST');
+  });
+
   it('starts a new trace and a new correlation id when the caller sends none (or an invalid one)', async () => {
     const { base } = await listen((_req, res) => res.end(getCorrelationId()));
     const res = await fetch(`${base}/`, { headers: { 'x-correlation-id': 'bad id\twith tab' } });
@@ -112,6 +148,8 @@ describe('server instrumentation (no middleware)', () => {
     const [span] = await spansAfter(1);
     expect(span!.parentSpanContext).toBeUndefined();
     expect(span!.attributes['correlation.id']).toBe(body);
+    // A new id is the request's trace id in UUID form: it names the same unit of work.
+    expect(body.replaceAll('-', '')).toBe(span!.spanContext().traceId);
   });
 
   it('records RED metrics by method, status and error type; 5xx spans are errors; 4xx and 5xx are logged', async () => {

@@ -139,7 +139,20 @@ const admittedSeries = new Map<string, ServerSeries>();
 const rejectedSeries = new Map<string, Attributes>();
 const REJECTED_KEYS_LIMIT = 2000;
 
+// The common case (no error type, a known method, http or https) is found by route, then by
+// one number, without building a key string per request.
+const METHOD_INDEX = new Map([...KNOWN_METHODS, '_OTHER'].map((m, i) => [m, i]));
+const seriesByRoute = new Map<string, Map<number, ServerSeries>>();
+
 function serverSeries(method: string, scheme: string, status: number, route: string | undefined, errorType: string | undefined): ServerSeries | undefined {
+  const methodIndex = METHOD_INDEX.get(method);
+  const schemeBit = scheme === 'http' ? 0 : scheme === 'https' ? 1 : -1;
+  const fast = errorType === undefined && methodIndex !== undefined && schemeBit !== -1 && Number.isInteger(status);
+  const code = status * 32 + methodIndex! * 2 + schemeBit;
+  if (fast) {
+    const found = seriesByRoute.get(route ?? '')?.get(code);
+    if (found !== undefined) return found;
+  }
   const key = `${method} ${status} ${scheme} ${route ?? ''} ${errorType ?? ''}`;
   const found = admittedSeries.get(key);
   if (found !== undefined) return found;
@@ -156,6 +169,11 @@ function serverSeries(method: string, scheme: string, status: number, route: str
   }
   const series: ServerSeries = { attributes, local: undefined, localOwner: undefined };
   admittedSeries.set(key, series);
+  if (fast) {
+    let byCode = seriesByRoute.get(route ?? '');
+    if (byCode === undefined) seriesByRoute.set(route ?? '', (byCode = new Map()));
+    byCode.set(code, series);
+  }
   return series;
 }
 

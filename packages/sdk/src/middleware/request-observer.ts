@@ -42,20 +42,52 @@ export interface RequestState {
   readonly correlationId: string;
 }
 
+/**
+ * Which attributes server spans get:
+ * `default` — the stable HTTP semantic conventions' required and conditionally required ones
+ * (`http.request.method`, `url.scheme`, `url.path`, `url.query`, `http.route`,
+ * `http.response.status_code`, `error.type`, `http.request.method_original`) plus
+ * `server.address`, `server.port`, `network.protocol.version` and `correlation.id`;
+ * `full` — also the per-connection recommended ones: `client.address`,
+ * `network.peer.address`, `network.peer.port`, `user_agent.original`.
+ */
+export type HttpServerSpanAttributes = 'default' | 'full';
+
 /** Process-wide defaults of the request observer (house rule 5: one defaults object). */
 export const REQUEST_OBSERVER_DEFAULTS = {
   /** `errors`: a line per failed or slow request; the server span and RED metrics cover the rest. */
   requestLog: 'errors' as RequestLogMode,
   slowRequestMs: 1000,
   ignorePaths: ['/healthz', '/readyz', '/metrics'] as readonly string[],
+  /** `default`: required and conditionally required attributes (see {@link HttpServerSpanAttributes}). */
+  spanAttributes: 'default' as HttpServerSpanAttributes,
 };
 
-const settings = { requestLog: REQUEST_OBSERVER_DEFAULTS.requestLog, slowRequestMs: REQUEST_OBSERVER_DEFAULTS.slowRequestMs };
+const settings = {
+  requestLog: REQUEST_OBSERVER_DEFAULTS.requestLog,
+  slowRequestMs: REQUEST_OBSERVER_DEFAULTS.slowRequestMs,
+  spanAttributes: REQUEST_OBSERVER_DEFAULTS.spanAttributes,
+  // Start attributes are for samplers that look at them. The samplers init() installs
+  // (always-on, trace-id ratio, parent-based) do not, so it turns them off: the same
+  // attributes are then set once, at the end, with the others.
+  startAttributes: true,
+};
 
-/** Sets the process-wide request log mode and slow threshold (`init()` calls this). */
-export function configureRequestObserver(options: { requestLog?: RequestLogMode; slowRequestMs?: number }): void {
+/**
+ * Sets the process-wide request log mode, slow threshold and server span attributes
+ * (`init()` calls this).
+ */
+export function configureRequestObserver(options: {
+  requestLog?: RequestLogMode;
+  slowRequestMs?: number;
+  spanAttributes?: HttpServerSpanAttributes;
+  /** @internal false when the installed sampler ignores span attributes */
+  samplerUsesAttributes?: boolean;
+}): void {
   if (options.requestLog !== undefined) settings.requestLog = options.requestLog;
   if (options.slowRequestMs !== undefined) settings.slowRequestMs = options.slowRequestMs;
+  if (options.spanAttributes !== undefined) settings.spanAttributes = options.spanAttributes;
+  if (options.samplerUsesAttributes !== undefined) settings.startAttributes = options.samplerUsesAttributes;
 }
 
 const DEFAULT_IGNORED = new Set(REQUEST_OBSERVER_DEFAULTS.ignorePaths);
@@ -143,11 +175,14 @@ export function beginRequest(req: IncomingMessage, res: ServerResponse, options?
   const method = normaliseMethod(req.method);
   const scheme = (req.socket as { encrypted?: boolean } | null)?.encrypted ? 'https' : 'http';
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
-  // Only what a sampler may want is set at start; the rest is added at the end, and only
-  // when the span is recording (unsampled requests never build those attributes).
+  // Only what a sampler may want is set at start (and only for samplers that look); the
+  // rest is added at the end, and only when the span is recording (unsampled requests never
+  // build those attributes).
   const span = getTracer().startSpan(
     method,
-    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.scheme': scheme, 'url.path': path } },
+    settings.startAttributes
+      ? { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.scheme': scheme, 'url.path': path } }
+      : SERVER_SPAN_OPTIONS,
     parent,
   );
   let ctx = setRPCMetadata(trace.setSpan(parent, span), { type: RPCType.HTTP, span });
@@ -156,7 +191,7 @@ export function beginRequest(req: IncomingMessage, res: ServerResponse, options?
   if (correlationId === undefined) {
     const header = req.headers[CORRELATION_HEADER];
     const fromHeader = Array.isArray(header) ? header[0] : header;
-    correlationId = isValidCorrelationId(fromHeader) ? fromHeader : newCorrelationId();
+    correlationId = isValidCorrelationId(fromHeader) ? fromHeader : correlationIdForTrace(span.spanContext().traceId);
     ctx = ctx.setValue(CORRELATION_KEY, correlationId);
   }
   if (!res.headersSent) res.setHeader(CORRELATION_HEADER, correlationId);
@@ -167,9 +202,23 @@ export function beginRequest(req: IncomingMessage, res: ServerResponse, options?
   (res as unknown as Record<symbol, RequestObservation>)[STATE] = state;
   serverRequestStarted(method, scheme);
   // 'close' follows 'finish' on every ServerResponse and is also the only event of an
-  // aborted one, so one listener sees every outcome.
-  res.on('close', onResponseClose);
+  // aborted one, so it sees every outcome. node:http responses are caught by the prototype
+  // `emit` wrapper (no listener to add per request); other response objects get a listener.
+  if (!(res instanceof ServerResponse)) (res as ServerResponse).on('close', onResponseClose);
   return state;
+}
+
+const SERVER_SPAN_OPTIONS = { kind: SpanKind.SERVER };
+const INVALID_TRACE_ID = '00000000000000000000000000000000';
+
+/**
+ * A new request's correlation id: its trace id in UUID form (8-4-4-4-12 hex) when the
+ * request has a trace, a random UUID otherwise (tracing off). The id then names the same unit
+ * of work as the trace, costs no randomness of its own, and keeps the UUID shape.
+ */
+function correlationIdForTrace(traceId: string): string {
+  if (traceId.length !== 32 || traceId === INVALID_TRACE_ID) return newCorrelationId();
+  return `${traceId.slice(0, 8)}-${traceId.slice(8, 12)}-${traceId.slice(12, 16)}-${traceId.slice(16, 20)}-${traceId.slice(20)}`;
 }
 
 /**
@@ -251,35 +300,54 @@ function resolveRoute(state: RequestObservation): string | undefined {
 
 function endAttributes(state: RequestObservation, status: number, route: string | undefined, errorType: string | undefined): Attributes {
   const { req } = state;
-  const socket = req.socket as { remoteAddress?: string; remotePort?: number } | null;
   const attrs: Attributes = {
     'http.response.status_code': status,
     'network.protocol.version': req.httpVersion,
     'correlation.id': state.correlationId,
   };
+  if (!settings.startAttributes) {
+    attrs['http.request.method'] = state.method;
+    attrs['url.scheme'] = state.scheme;
+    attrs['url.path'] = state.path;
+  }
   if (route !== undefined) attrs['http.route'] = route;
   if (errorType !== undefined) attrs['error.type'] = errorType;
   const host = req.headers.host;
   if (host) {
-    const { address, port } = splitHost(host);
+    const { address, port } = cachedSplitHost(host);
     attrs['server.address'] = address;
     if (port !== undefined) attrs['server.port'] = port;
   }
-  const ua = req.headers['user-agent'];
-  if (ua !== undefined) attrs['user_agent.original'] = ua;
-  const peer = socket?.remoteAddress;
-  if (peer !== undefined) {
-    attrs['network.peer.address'] = peer;
-    attrs['client.address'] = clientAddress(req) ?? peer;
-  }
-  if (socket?.remotePort !== undefined) attrs['network.peer.port'] = socket.remotePort;
   if (req.method !== state.method) attrs['http.request.method_original'] = req.method ?? '';
   const url = req.url;
   if (url !== undefined) {
     const q = url.indexOf('?');
     if (q !== -1 && q < url.length - 1) attrs['url.query'] = redactQuery(url.slice(q + 1));
   }
+  if (settings.spanAttributes === 'full') {
+    // Reading the peer address is a getpeername() call per request: only when asked for.
+    const socket = req.socket as { remoteAddress?: string; remotePort?: number } | null;
+    const ua = req.headers['user-agent'];
+    if (ua !== undefined) attrs['user_agent.original'] = ua;
+    const peer = socket?.remoteAddress;
+    if (peer !== undefined) {
+      attrs['network.peer.address'] = peer;
+      attrs['client.address'] = clientAddress(req) ?? peer;
+    }
+    if (socket?.remotePort !== undefined) attrs['network.peer.port'] = socket.remotePort;
+  }
   return attrs;
+}
+
+// A server answers under one or a few Host names: the last split is kept.
+let lastHost = '';
+let lastSplit: { address: string; port?: number } = { address: '' };
+function cachedSplitHost(host: string): { address: string; port?: number } {
+  if (host !== lastHost) {
+    lastSplit = splitHost(host);
+    lastHost = host;
+  }
+  return lastSplit;
 }
 
 // Query parameters that carry signatures or credentials in pre-signed URLs; their values are
@@ -328,13 +396,23 @@ let responsePatched = false;
 
 // Response body bytes are counted by wrapping write/end once on the prototype instead of per
 // response: one symbol lookup per call, no closures per request. Counting (not content-length)
-// covers chunked responses too.
+// covers chunked responses too. The same way, `emit('close')` ends the observation before the
+// response's own 'close' listeners run, without a listener added per request.
 function ensureResponseByteCounting(): void {
   if (responsePatched) return;
   responsePatched = true;
   const proto = ServerResponse.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
   const originalWrite = proto.write!;
   const originalEnd = proto.end!;
+  const originalEmit = proto.emit!;
+  proto.emit = function emit(this: ServerResponse, event: unknown) {
+    if (event === 'close') {
+      const state = (this as unknown as Record<symbol, RequestObservation | undefined>)[STATE];
+      if (state !== undefined) finish(state);
+    }
+    // eslint-disable-next-line prefer-rest-params
+    return originalEmit.apply(this, arguments as unknown as unknown[]);
+  };
   proto.write = function write(this: ServerResponse, chunk: unknown) {
     const state = (this as unknown as Record<symbol, RequestObservation | undefined>)[STATE];
     if (state !== undefined) state.responseBytes += byteLength(chunk);
