@@ -117,7 +117,22 @@ interface LabelSet {
   pairs: string[];
   a: number;
   b: number;
+  /**
+   * Set on label sets kept in the label cache: fingerprints already computed from this set,
+   * by metric name (no extra label), and by name then extra label value (`le`, `quantile`).
+   */
+  fps?: Map<string, SeriesEntry>;
+  extraFps?: Map<string, { extraName: string; byValue: Map<string, SeriesEntry> }>;
 }
+
+/** A series of a cached label set: its fingerprint, definition, and the last builder that listed it. */
+interface SeriesEntry {
+  fp: number;
+  def: SeriesDef;
+  seenBy: number;
+}
+
+let builderIds = 0;
 
 const lanes = { a: 0, b: 0 };
 
@@ -130,20 +145,39 @@ let labelCacheEntries = 0;
 
 /** Counts one more entry (a context or a label set), clearing every cache first when full. */
 function noteLabelCacheEntry(): void {
-  if (labelCacheEntries >= LABEL_CACHE_MAX) {
-    // Builders holding a cleared context's map keep using it until their scope ends: harmless.
-    for (const c of labelCaches.values()) c.clear();
-    labelCaches.clear();
-    labelCacheEntries = 0;
-  }
+  if (labelCacheEntries >= LABEL_CACHE_MAX) clearLabelCaches();
   labelCacheEntries++;
 }
 
-// Series definitions seen by earlier requests: a series that keeps reporting (nearly all of
-// them) reuses its immutable SeriesDef instead of rebuilding and sorting its labels. Bounded;
-// cleared wholesale when full, which only costs the rebuild.
+function clearLabelCaches(): void {
+  // Builders holding a cleared context's map keep using it until their scope ends: harmless.
+  for (const c of labelCaches.values()) c.clear();
+  labelCaches.clear();
+  labelCacheEntries = 0;
+}
+
+// Series seen by earlier requests: a series that keeps reporting (nearly all of them) reuses
+// its immutable SeriesDef instead of rebuilding and sorting its labels. One entry object per
+// fingerprint (label sets in the label cache hold the same objects), so a builder lists a
+// series once by marking its entry. Bounded; cleared wholesale when full (with the label
+// caches, which hold entries too), which only costs the rebuild.
 const KNOWN_SERIES_MAX = 200_000;
-const knownSeries = new Map<number, SeriesDef>();
+const knownSeries = new Map<number, SeriesEntry>();
+/** Counts wholesale clears of knownSeries: a builder that lived through one dedupes its list. */
+let knownSeriesEpoch = 0;
+
+function seriesEntry(fp: number, name: string, pairs: string[], extraName: string, extraValue: string): SeriesEntry {
+  const known = knownSeries.get(fp);
+  if (known !== undefined) return known;
+  if (knownSeries.size >= KNOWN_SERIES_MAX) {
+    knownSeries.clear();
+    clearLabelCaches();
+    knownSeriesEpoch++;
+  }
+  const entry: SeriesEntry = { fp, def: defineSeries(fp, name, pairs, extraName, extraValue), seenBy: 0 };
+  knownSeries.set(fp, entry);
+  return entry;
+}
 
 function labelSet(pairs: string[]): LabelSet {
   let a = 0;
@@ -162,7 +196,9 @@ export class SampleBatchBuilder {
   private valueCol = new Float64Array(256);
   private n = 0;
   private readonly series: SeriesDef[] = [];
-  private readonly seriesSeen = new Set<number>();
+  /** Marks the SeriesEntry objects this builder listed (no per-sample set of fingerprints). */
+  private readonly id = ++builderIds;
+  private readonly epoch = knownSeriesEpoch;
   private readonly nameLanes = new Map<string, [number, number]>();
   private readonly metadata: MetricMetadata[] = [];
   private readonly metadataNames = new Set<string>();
@@ -472,6 +508,14 @@ export class SampleBatchBuilder {
 
   finish(): SampleBatch {
     const n = this.n;
+    if (this.epoch !== knownSeriesEpoch) {
+      // knownSeries was cleared while this request was decoded: a series may now have two
+      // entry objects (an old one in a label set this builder still holds): list it once.
+      const seen = new Set<number>();
+      const unique = this.series.filter((d) => !seen.has(d.fingerprint) && seen.add(d.fingerprint) !== undefined);
+      this.series.length = 0;
+      this.series.push(...unique);
+    }
     return {
       kind: 'samples',
       tenant: this.tenant,
@@ -505,6 +549,8 @@ export class SampleBatchBuilder {
     const set = labelSet(finishLabels(entries, this.job, this.instance));
     if (p.labelKey !== '' && this.labelCache !== undefined) {
       noteLabelCacheEntry();
+      set.fps = new Map();
+      set.extraFps = new Map();
       this.labelCache.set(p.labelKey, set);
     }
     return set;
@@ -515,6 +561,37 @@ export class SampleBatchBuilder {
    * an attribute of the same name); registers the series the first time it is seen.
    */
   private seriesFp(name: string, base: LabelSet, extraName: string, extraValue: string, register = true): number {
+    let entry: SeriesEntry | undefined;
+    if (base.fps !== undefined) {
+      // Label sets from the cache remember their series (a series repeats in every export):
+      // no label hashing and no lookup by fingerprint per sample.
+      let byValue: Map<string, SeriesEntry> | undefined;
+      if (extraName === '') entry = base.fps.get(name);
+      else {
+        const e = base.extraFps!.get(name);
+        if (e === undefined) base.extraFps!.set(name, { extraName, byValue: (byValue = new Map()) });
+        else if (e.extraName === extraName) byValue = e.byValue;
+        entry = byValue?.get(extraValue);
+      }
+      if (entry === undefined) {
+        entry = seriesEntry(this.computeFp(name, base, extraName, extraValue), name, base.pairs, extraName, extraValue);
+        if (extraName === '') base.fps.set(name, entry);
+        else byValue?.set(extraValue, entry);
+      }
+    } else {
+      const fp = this.computeFp(name, base, extraName, extraValue);
+      if (!register) return fp;
+      entry = seriesEntry(fp, name, base.pairs, extraName, extraValue);
+    }
+    if (register && entry.seenBy !== this.id) {
+      entry.seenBy = this.id;
+      this.series.push(entry.def);
+    }
+    return entry.fp;
+  }
+
+  /** Fingerprint lanes of name + base labels, with the extra label replacing an attribute of its name. */
+  private computeFp(name: string, base: LabelSet, extraName: string, extraValue: string): number {
     let a = base.a;
     let b = base.b;
     let nameLanes = this.nameLanes.get(name);
@@ -526,12 +603,10 @@ export class SampleBatchBuilder {
     a += nameLanes[0];
     b += nameLanes[1];
     const pairs = base.pairs;
-    let overridden = -1;
     if (extraName !== '') {
       // An attribute of the same name (say "le") gives way to the label this mapping adds.
       for (let i = 0; i < pairs.length; i += 2) {
         if (pairs[i] === extraName) {
-          overridden = i;
           labelLanes(pairs[i], pairs[i + 1], lanes);
           a -= lanes.a;
           b -= lanes.b;
@@ -544,26 +619,7 @@ export class SampleBatchBuilder {
         b += lanes.b;
       }
     }
-    const fp = finishLanes(a >>> 0, b >>> 0);
-    if (!register || this.seriesSeen.has(fp)) return fp;
-    this.seriesSeen.add(fp);
-    const known = knownSeries.get(fp);
-    if (known !== undefined) {
-      this.series.push(known);
-      return fp;
-    }
-    // First sight of this series: spell out its labels, sorted by name.
-    const all: [string, string][] = [['__name__', name]];
-    for (let i = 0; i < pairs.length; i += 2) if (i !== overridden) all.push([pairs[i], pairs[i + 1]]);
-    if (extraName !== '') all.push([extraName, extraValue]);
-    all.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-    const labels: Record<string, string> = {};
-    for (const [k, v] of all) if (v !== '') labels[k] = v;
-    const def: SeriesDef = { fingerprint: fp, name, labels };
-    if (knownSeries.size >= KNOWN_SERIES_MAX) knownSeries.clear();
-    knownSeries.set(fp, def);
-    this.series.push(def);
-    return fp;
+    return finishLanes(a >>> 0, b >>> 0);
   }
 
   private noteResourceSample(ms: number): void {
@@ -600,6 +656,17 @@ export class SampleBatchBuilder {
     words[LITTLE_ENDIAN ? 0 : 1] = STALE_NAN_LO;
     words[LITTLE_ENDIAN ? 1 : 0] = STALE_NAN_HI;
   }
+}
+
+/** A new series' definition: its labels sorted by name, empty values left out. */
+function defineSeries(fp: number, name: string, pairs: string[], extraName: string, extraValue: string): SeriesDef {
+  const all: [string, string][] = [['__name__', name]];
+  for (let i = 0; i < pairs.length; i += 2) if (extraName === '' || pairs[i] !== extraName) all.push([pairs[i], pairs[i + 1]]);
+  if (extraName !== '') all.push([extraName, extraValue]);
+  all.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  const labels: Record<string, string> = {};
+  for (const [k, v] of all) if (v !== '') labels[k] = v;
+  return { fingerprint: fp, name, labels };
 }
 
 function toEntries(pairs: string[]): LabelEntry[] {

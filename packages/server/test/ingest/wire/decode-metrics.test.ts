@@ -515,4 +515,16 @@ describe('decodeMetricsRequest: hand-built protobuf and OTLP/JSON', () => {
       expect(() => decodeMetricsRequest(metricsRequest([sumMetric('bad', 2, true, [bad])]), 'protobuf', 't')).toThrow(/UTF-8/i);
     }
   });
+
+  it('a series reached through a cached and an uncached attribute block is listed once', () => {
+    const together = numberPoint(1, { attrs: [av.kv('a', av.str('1')), av.kv('b', av.str('2'))] });
+    const split = concat(pb.message(7, av.kv('a', av.str('1'))), pb.fixed64(2, START), pb.fixed64(3, END + 1_000_000n), pb.double(4, 2), pb.message(7, av.kv('b', av.str('2'))));
+    for (let pass = 0; pass < 3; pass++) {
+      const { batch } = decodeMetricsRequest(metricsRequest([sumMetric('twice', 2, true, [together, split])]), 'protobuf', 't');
+      expect(batch.series.map((x) => x.name)).toEqual(['twice_total']);
+      expect(batch.length).toBe(2);
+      expect(batch.fingerprint[0]).toBe(batch.fingerprint[1]);
+      expect(batch.series[0]!.fingerprint).toBe(seriesFingerprint({ __name__: 'twice_total', a: '1', b: '2', job: 'svc', otel_scope_name: 'sc' }));
+    }
+  });
 });
