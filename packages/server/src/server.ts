@@ -89,6 +89,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
   const writer = createWriter(store, {
     maxQueueRows: config.writer.maxQueueRows,
     flushIntervalMs: config.writer.flushIntervalMs,
+    metricsFlushIntervalMs: config.writer.metricsFlushIntervalMs,
     maxBatchRows: config.writer.maxBatchRows,
     onCommit: (signal, rows, seconds) => {
       metrics.commitDuration.observe({ signal }, seconds);

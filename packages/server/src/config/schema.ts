@@ -72,11 +72,13 @@ export const configSchema = z
         maxQueueRows: positiveInt.default(500_000),
         /** Group commit interval: one transaction per signal at most this often. */
         flushIntervalMs: positiveInt.default(50),
+        /** The same for metrics: sample commits are short, so a longer interval would cap senders with few connections. */
+        metricsFlushIntervalMs: positiveInt.default(10),
         /** A flush starts early once this many rows are queued for a signal. */
         maxBatchRows: positiveInt.default(200_000),
       })
       .strict()
-      .default({ maxQueueRows: 500_000, flushIntervalMs: 50, maxBatchRows: 200_000 }),
+      .default({ maxQueueRows: 500_000, flushIntervalMs: 50, metricsFlushIntervalMs: 10, maxBatchRows: 200_000 }),
     retention: z
       .object({
         tracesDays: positiveInt.default(7),

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogBatch, SampleBatch, SpanBatch } from '../../src/storage/batches.js';
 import type { Store, WriteResult } from '../../src/storage/store.js';
 import { createWriter } from '../../src/storage/writer.js';
-import { logBatch, spanBatch } from './batch-helpers.js';
+import { logBatch, sampleBatch, series, spanBatch } from './batch-helpers.js';
 
 interface Call {
   signal: 'traces' | 'logs' | 'metrics';
@@ -146,6 +146,32 @@ describe('group-commit writer', () => {
     (c0.signal === 'traces' ? c0 : c1).finish(ok(2));
     expect(await s).toEqual(ok(2));
     await writer.close();
+  });
+
+  it('commits metrics at their own interval while spans wait for theirs', async () => {
+    const { store, calls, nextCall } = scriptedStore();
+    const writer = createWriter(store, { flushIntervalMs: 60_000, metricsFlushIntervalMs: 5 });
+    const up = (t: number) => sampleBatch('default', [{ series: series('up'), timeMs: t, value: 1 }]);
+    // An idle lane commits at once; the next commit of each lane waits for its interval.
+    const firstSpans = writer.write(spans(1));
+    (await nextCall(0)).finish(ok(1));
+    expect(await firstSpans).toEqual(ok(1));
+    const firstSamples = writer.write(up(1_000));
+    (await nextCall(1)).finish(ok(1));
+    expect(await firstSamples).toEqual(ok(1));
+    const pendingSpans = writer.write(spans(1));
+    const samples = writer.write(up(2_000));
+    const third = await nextCall(2);
+    expect(third.signal).toBe('metrics');
+    third.finish(ok(1));
+    expect(await samples).toEqual(ok(1));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toHaveLength(3); // the span lane still waits for its 60 s interval
+    const closing = writer.close();
+    (await nextCall(3)).finish(ok(1));
+    await closing;
+    expect(await pendingSpans).toEqual(ok(1));
+    expect(() => createWriter(store, { metricsFlushIntervalMs: 0 })).toThrow(/metricsFlushIntervalMs/);
   });
 
   it('flushes everything on close, then refuses new writes as retryable', async () => {
