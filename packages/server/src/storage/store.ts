@@ -371,6 +371,8 @@ export interface SealResult {
   blocks: number;
   /** Raw samples moved into sealed blocks. */
   samples: number;
+  /** Closed day files rewritten to give the raw rows' space back. */
+  compacted?: number;
 }
 
 export interface RetentionResult {

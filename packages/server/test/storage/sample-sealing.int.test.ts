@@ -2,6 +2,7 @@
 // answers the same before and after a seal, late and retried samples merge into sealed blocks
 // the way raw reads treat them, re-runs and restarts are harmless, and rollup tiers built over
 // sealed data equal those built over raw data.
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,7 +110,7 @@ describe('sealed sample blocks (DuckDB)', () => {
     expect(await snapshot(store)).toEqual(before);
     expect(await snapshot(store, T0 + HOUR + 1234, T0 + 2 * HOUR + 5678)).toEqual(narrow);
     // A second run with the same bound finds nothing left to seal.
-    expect(await store.sealSamples(T0 + 2 * HOUR)).toEqual({ partitions: 0, blocks: 0, samples: 0 });
+    expect(await store.sealSamples(T0 + 2 * HOUR)).toMatchObject({ partitions: 0, blocks: 0, samples: 0, compacted: 0 });
     const r2 = await store.sealSamples(T0 + 5 * HOUR);
     expect(r1.samples + r2.samples).toBe(pts.length);
     expect(await snapshot(store)).toEqual(before);
@@ -178,5 +179,28 @@ describe('sealed sample blocks (DuckDB)', () => {
     await sealed.buildRollups(now, 0);
     await raw.buildRollups(now, 0);
     expect(await tiers(sealed)).toEqual(await tiers(raw));
+  });
+
+  it('rewrites a sealed closed day file to give the raw rows\' space back, and keeps taking writes', async () => {
+    const { store, dir } = await newStore();
+    const many = Array.from({ length: 500 }, (_, i) => series('load', { i: String(i) }));
+    const pts: Point[] = [];
+    for (let t = T0; t < T0 + 2 * HOUR; t += 15_000) for (const [i, s] of many.entries()) pts.push({ s, t: t + i, v: (t / 15_000 + i) % 1000 });
+    await write(store, pts);
+    const day = join(dir, 'metrics', new Date(T0).toISOString().slice(0, 10) + '.duckdb');
+    const before = await snapshot(store);
+    await store.close();
+    const { store: s2 } = await newStore(dir);
+    const rawSize = statSync(day).size;
+    const r = await s2.sealSamples(T0 + 2 * HOUR);
+    expect(r).toMatchObject({ samples: pts.length, compacted: 1 });
+    expect(statSync(day).size).toBeLessThan(rawSize / 2);
+    expect(await snapshot(s2)).toEqual(before);
+    // Late data for the compacted day is taken, read, and sealed again.
+    const late: Point[] = [{ s: many[3]!, t: T0 + 7_003, v: 42 }];
+    await write(s2, late);
+    const sel = await s2.selectSeries({ tenant: 'default', matchers: [{ name: 'i', type: '=', value: '3' }], startMs: T0 + 5_000, endMs: T0 + 10_000, maxSamples: 100 });
+    expect(Array.from(sel[0]!.values)).toEqual([42]);
+    expect((await s2.sealSamples(T0 + 2 * HOUR)).samples).toBe(1);
   });
 });

@@ -22,6 +22,14 @@ import { inTransaction, withAppender } from './transaction.js';
 /** Samples of one series per sealed row: an hour (Prometheus' head chunks hold ~2 h). */
 export const BLOCK_MS = HOUR_MS;
 
+/**
+ * A closed day's file is rewritten once more than this share of it is free blocks. DuckDB frees
+ * the blocks of the deleted raw rows at checkpoint and reuses them for later writes, but never
+ * gives them back to the file system (measured on DuckDB 1.5: a sealed day file stayed 76 MiB
+ * with 247 of 304 blocks free; rewritten, 14 MiB).
+ */
+const COMPACT_FREE_RATIO = 0.5;
+
 export class SampleSealer {
   private stopping = false;
 
@@ -37,19 +45,23 @@ export class SampleSealer {
 
   /** Seals every raw sample before untilMs (callers pass the end of the last closed block). */
   async seal(untilMs: number): Promise<SealResult> {
-    const result: SealResult = { partitions: 0, blocks: 0, samples: 0 };
+    const result: SealResult = { partitions: 0, blocks: 0, samples: 0, compacted: 0 };
     for (const day of this.set.days()) {
       if (this.stopping || day * DAY_MS >= untilMs) break;
       const part = await this.set.acquire(day, false);
       if (!part) continue;
+      let sealed = 0;
       try {
         const r = await this.sealPartition(`"${part.alias}".main`, Math.min(untilMs, (day + 1) * DAY_MS));
         if (r.samples > 0 || r.blocks > 0) result.partitions++;
         result.blocks += r.blocks;
         result.samples += r.samples;
+        sealed = r.samples;
       } finally {
         this.set.release(part);
       }
+      // A day sealed to its end gets no more regular writes: give the raw rows' space back.
+      if (sealed > 0 && (day + 1) * DAY_MS <= untilMs && !this.stopping && (await this.set.compact(day, COMPACT_FREE_RATIO))) result.compacted!++;
     }
     return result;
   }
