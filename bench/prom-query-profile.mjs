@@ -8,6 +8,9 @@
 //   DISTS=bench/.cache/dist-old,packages/server/dist node bench/prom-query-profile.mjs
 //     (A/B: two builds of the server, alternating per round, each on its own copy of the data;
 //      the store/engine split is printed per build, and the builds' answers are compared)
+//   DATA=/tmp/unsealed,/tmp/sealed node bench/prom-query-profile.mjs
+//     (A/B: one build on copies of two Sightline data dirs, e.g. before and after
+//      bench/seal-data-dir.mjs; with DISTS too, build i reads data dir i)
 import { DuckDBInstance } from '@duckdb/node-api';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,14 +33,17 @@ const QUERIES = [
 ];
 
 const dists = (process.env.DISTS ?? new URL('../packages/server/dist', import.meta.url).pathname).split(',');
+const datas = process.env.DATA ? process.env.DATA.split(',') : dists.map(() => join(cacheDir, 'sightline'));
 const builds = [];
-for (const dist of dists) {
+for (const [i, data] of datas.entries()) {
+  const dist = dists[Math.min(i, dists.length - 1)];
+  const label = process.env.DATA ? data : dist;
   const abs = pathToFileURL(resolve(dist) + '/').href;
   const { createDuckDbStore } = await import(new URL('storage/duckdb/duckdb-store.js', abs));
   const { createPromEngine, createStoreSeriesSource } = await import(new URL('query/promql/index.js', abs));
   const dir = mkdtempSync(join(tmpdir(), 'promperf-profile-'));
-  cpSync(join(cacheDir, 'sightline'), dir, { recursive: true });
-  builds.push({ dist, dir, store: await createDuckDbStore({ dataDir: dir }), createPromEngine, createStoreSeriesSource });
+  cpSync(data, dir, { recursive: true });
+  builds.push({ dist: label, dir, store: await createDuckDbStore({ dataDir: dir }), createPromEngine, createStoreSeriesSource });
 }
 const work = builds[0].dir;
 const rowsOut = [];

@@ -20,12 +20,16 @@
 //     head as a compacted block; counted: the block's chunks/ + index (meta.json, tombstones
 //     left out). The WAL + head chunks before the snapshot are reported too (not compressed form).
 //   Sightline: stopped (SIGTERM checkpoints every database), then the metrics day file(s)
-//     metrics/*.duckdb alone, and with catalog.duckdb (series labels) added.
+//     metrics/*.duckdb alone, and with catalog.duckdb (series labels) added. Then every sample
+//     is sealed into compact per-series blocks (store.sealSamples, the day files rewritten) and
+//     measured again: the counterpart of Prometheus' snapshot, which compacts its head.
 import { compressSync } from 'snappy';
 import { parseArgs } from 'node:util';
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSeries, buildStream, dirBytes, median, procStats, promQuery, sendShards, startPrometheus, startSightline } from './lib/prom-bench.mjs';
+
+const { createDuckDbStore } = await import(new URL('../packages/server/dist/storage/duckdb/duckdb-store.js', import.meta.url));
 
 const { values: args } = parseArgs({
   options: {
@@ -107,7 +111,31 @@ async function runSightline() {
     const days = dirBytes(join(sl.dataDir, 'metrics'), (p) => p.endsWith('.duckdb'));
     const wals = dirBytes(sl.dataDir, (p) => p.endsWith('.wal'));
     const catalog = statSync(join(sl.dataDir, 'catalog.duckdb')).size;
-    return { system: 'sightline', ...m, disk: { dayFileBytesPerSample: days / m.acked, withCatalogBytesPerSample: (days + catalog) / m.acked, catalogBytes: catalog, walBytesLeft: wals } };
+    // The compacted form, like Prometheus' snapshot of its head: every sample sealed into
+    // per-series blocks (what the sealing job does an hour at a time, 10 minutes after the hour
+    // ends), the day files rewritten without the raw rows' freed blocks.
+    const store = await createDuckDbStore({ dataDir: sl.dataDir });
+    const sealT = performance.now();
+    const sealed = await store.sealSamples(8.64e15);
+    const sealS = (performance.now() - sealT) / 1000;
+    const sealedCount = (await store.stats()).samples;
+    await store.close();
+    if (sealedCount !== m.acked) throw new Error(`sealed store holds ${sealedCount} samples, ${m.acked} acknowledged`);
+    const sealedDays = dirBytes(join(sl.dataDir, 'metrics'), (p) => p.endsWith('.duckdb'));
+    return {
+      system: 'sightline',
+      ...m,
+      disk: {
+        dayFileBytesPerSample: days / m.acked,
+        withCatalogBytesPerSample: (days + catalog) / m.acked,
+        sealedDayFileBytesPerSample: sealedDays / m.acked,
+        sealedWithCatalogBytesPerSample: (sealedDays + catalog) / m.acked,
+        sealSeconds: sealS,
+        sealedSamples: sealed.samples,
+        catalogBytes: catalog,
+        walBytesLeft: wals,
+      },
+    };
   } finally {
     await sl.stop();
     rmSync(sl.dataDir, { recursive: true, force: true });
@@ -148,6 +176,8 @@ const ratios = p && s
       cpuPerSampleSightlineOverPrometheus: +median(results.sightline.map((r, i) => r.cpuS / r.acked / (results.prometheus[i].cpuS / results.prometheus[i].acked))).toFixed(2),
       bytesPerSampleDayFileOverPromBlock: +(s.disk.dayFileBytesPerSample / p.disk.blockBytesPerSample).toFixed(2),
       bytesPerSampleWithCatalogOverPromBlock: +(s.disk.withCatalogBytesPerSample / p.disk.blockBytesPerSample).toFixed(2),
+      bytesPerSampleSealedDayFileOverPromBlock: +(s.disk.sealedDayFileBytesPerSample / p.disk.blockBytesPerSample).toFixed(2),
+      bytesPerSampleSealedWithCatalogOverPromBlock: +(s.disk.sealedWithCatalogBytesPerSample / p.disk.blockBytesPerSample).toFixed(2),
     }
   : undefined;
 console.log(JSON.stringify({ stream: { series: SERIES, steps: STEPS, intervalS: INTERVAL_S, samples: totalSamples, requests, connections: CONNS, perRequest: PER_REQ, rawBytesPerSample: +(rawBytes / totalSamples).toFixed(1), snappyBytesPerSample: +(compressedBytes / totalSamples).toFixed(1) }, rounds: ROUNDS, prometheus: p, sightline: s, ratios }, null, 2));

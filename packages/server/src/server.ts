@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { SightlineConfig } from './config/index.js';
 import { buildApi } from './api/app.js';
-import { createDuckDbStore, createWriter, RetentionScheduler, RollupScheduler, type Store, type Writer } from './storage/index.js';
+import { createDuckDbStore, createWriter, RetentionScheduler, RollupScheduler, SealScheduler, type Store, type Writer } from './storage/index.js';
 import { createSelfMetrics, type SelfMetrics } from './telemetry/index.js';
 import {
   createOtlpHttpServer, ExportService, InflightBudget, labeledSampleSink, RemoteWriteService, ScrapeManager, startOtlpGrpcServer,
@@ -50,6 +50,8 @@ export interface RunningSightline {
   readonly retention: RetentionScheduler;
   /** Absent when metrics.rollups.enabled is false. */
   readonly rollups: RollupScheduler | undefined;
+  /** Absent when metrics.sealing.enabled is false. */
+  readonly sealing: SealScheduler | undefined;
   close(): Promise<void>;
 }
 
@@ -213,6 +215,19 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
       })
     : undefined;
 
+  const sealing = config.metrics.sealing.enabled
+    ? new SealScheduler({
+        store,
+        clock,
+        intervalMs: config.metrics.sealing.intervalSeconds * 1000,
+        graceMs: config.metrics.sealing.graceSeconds * 1000,
+        afterRollups: config.metrics.rollups.enabled,
+        onRun: (_result, error) => {
+          if (error) logger.warn({ err: error.message }, 'sealing samples failed');
+        },
+      })
+    : undefined;
+
   try {
     const otlpHttpPort = await listen(otlpHttp, config.host, config.otlp.httpPort);
     grpcServer = await startOtlpGrpcServer({ host: config.host, port: config.otlp.grpcPort, maxBodyBytes: config.otlp.maxBodyBytes, service, metrics });
@@ -264,6 +279,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     const httpPort = (api.server.address() as AddressInfo).port;
     retention.start();
     rollups?.start();
+    sealing?.start();
     scrape.start();
     rules.start();
     ready = true;
@@ -283,6 +299,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
       cardinality: guard,
       retention,
       rollups,
+      sealing,
       close: () =>
         (closing ??= (async () => {
           ready = false;
@@ -294,6 +311,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
           await Promise.all([scrape.stop(), rules.stop()]);
           retention.stop();
           rollups?.stop();
+          sealing?.stop();
           await writer.close();
           await api!.close();
           await store.close();
@@ -305,6 +323,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     await api?.close();
     retention.stop();
     rollups?.stop();
+    sealing?.stop();
     await Promise.all([scrape.stop(), rules.stop()]).catch(() => undefined);
     await writer.close().catch(() => undefined);
     await store.close().catch(() => undefined);

@@ -123,9 +123,31 @@ export const configSchema = z
           })
           .strict()
           .default({ enabled: true, intervalSeconds: 60, graceSeconds: 300 }),
+        sealing: z
+          .object({
+            /**
+             * Seal raw samples of closed hours into compact per-series blocks (~1-2 bytes a
+             * sample on disk instead of ~10). Readers see the same samples either way.
+             */
+            enabled: z.boolean().default(true),
+            /** How often the sealing job looks for closed hours. */
+            intervalSeconds: positiveInt.default(300),
+            /**
+             * An hour is sealed once its end is this far in the past (and, with rollups on, once
+             * the 1m tier is built past it). Later samples still count: they stay raw and are
+             * merged into the block by the next run.
+             */
+            graceSeconds: z.number().int().min(0).default(600),
+          })
+          .strict()
+          .default({ enabled: true, intervalSeconds: 300, graceSeconds: 600 }),
       })
       .strict()
-      .default({ cardinality: CARDINALITY_CONFIG_DEFAULTS, rollups: { enabled: true, intervalSeconds: 60, graceSeconds: 300 } }),
+      .default({
+        cardinality: CARDINALITY_CONFIG_DEFAULTS,
+        rollups: { enabled: true, intervalSeconds: 60, graceSeconds: 300 },
+        sealing: { enabled: true, intervalSeconds: 300, graceSeconds: 600 },
+      }),
     /** Prometheus remote_write receiver (POST /api/v1/write on the HTTP port). */
     remoteWrite: remoteWriteSchema.default(REMOTE_WRITE_DEFAULTS),
     /** Prometheus-wide defaults: scrape/evaluation intervals, PromQL limits, API version. */

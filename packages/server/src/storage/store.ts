@@ -364,6 +364,17 @@ export interface RollupBuildResult {
   tiers: Array<{ tier: RollupTierName; fromMs: number; toMs: number; rows: number; sourceRows: number }>;
 }
 
+export interface SealResult {
+  /** Day partitions in which samples were sealed. */
+  partitions: number;
+  /** Sealed rows written (one per tenant, series and block). */
+  blocks: number;
+  /** Raw samples moved into sealed blocks. */
+  samples: number;
+  /** Closed day files rewritten to give the raw rows' space back. */
+  compacted?: number;
+}
+
 export interface RetentionResult {
   signal: Signal;
   droppedPartitions: string[];
@@ -431,6 +442,12 @@ export interface Store {
    * stopped. Idempotent; progress is durable, so a restart resumes without gaps or repeats.
    */
   buildRollups(nowMs: number, graceMs: number): Promise<RollupBuildResult>;
+
+  /**
+   * Moves raw samples with times before untilMs into the compact per-series form (sealed
+   * blocks). Readers see the same samples before and after; idempotent and crash-safe.
+   */
+  sealSamples(untilMs: number): Promise<SealResult>;
 
   /**
    * Drop expired data a day partition at a time; `nowMs` comes from the injected clock.

@@ -9,6 +9,7 @@
 import bindings, { type Vector } from '@duckdb/node-bindings';
 import {
   BIGINT,
+  BLOB,
   DOUBLE,
   DuckDBDataChunk,
   INTEGER,
@@ -34,9 +35,10 @@ const DUCK_TYPE: Record<ColumnKind, DuckDBType> = {
   integer: INTEGER,
   bigint: BIGINT,
   double: DOUBLE,
+  blob: BLOB,
 };
 
-const ARRAY_FOR: Record<Exclude<ColumnKind, 'varchar'>, { new (n: number): NumericArray; name: string }> = {
+const ARRAY_FOR: Record<Exclude<ColumnKind, 'varchar' | 'blob'>, { new (n: number): NumericArray; name: string }> = {
   utinyint: Uint8Array,
   usmallint: Uint16Array,
   uinteger: Uint32Array,
@@ -62,7 +64,8 @@ export class ChunkAppender {
   constructor(readonly spec: TableSpec) {
     this.kinds = spec.columns.map((c) => c.kind);
     this.chunk = DuckDBDataChunk.create(this.kinds.map((k) => DUCK_TYPE[k]));
-    this.scratch = this.kinds.map((k) => (k === 'varchar' ? undefined : new ARRAY_FOR[k](VECTOR_SIZE)));
+    if (this.kinds.includes('blob')) throw new Error(`${spec.name}: blob columns are appended row by row, not through ChunkAppender`);
+    this.scratch = this.kinds.map((k) => (k === 'varchar' || k === 'blob' ? undefined : new ARRAY_FOR[k](VECTOR_SIZE)));
   }
 
   /**
@@ -125,7 +128,7 @@ export class ChunkAppender {
         if (typeof col !== 'string' && !Array.isArray(col)) throw new Error(`${this.spec.name}.${name}: expected strings`);
         if (Array.isArray(col) && col.length < length) throw new Error(`${this.spec.name}.${name}: ${col.length} values for ${length} rows`);
       } else {
-        const want = ARRAY_FOR[kind];
+        const want = ARRAY_FOR[kind as Exclude<ColumnKind, 'varchar' | 'blob'>];
         if (!(col instanceof want)) throw new Error(`${this.spec.name}.${name}: expected ${want.name}`);
         if ((col as NumericArray).length < length) throw new Error(`${this.spec.name}.${name}: ${(col as NumericArray).length} values for ${length} rows`);
       }

@@ -30,6 +30,7 @@ import type {
   RollupSeries,
   RollupStatus,
   SamplesQuery,
+  SealResult,
   SeriesSelectQuery,
   SeriesInfo,
   SeriesQuery,
@@ -51,6 +52,7 @@ import { MetricQueries } from './metric-queries.js';
 import { CardinalityQueries } from './cardinality-queries.js';
 import { PartitionSet, type Partition } from './partitions.js';
 import { ReaderPool } from './reader-pool.js';
+import { SampleSealer } from './sample-sealer.js';
 import { SampleWriter } from './sample-writer.js';
 import { selectRollup } from './rollup-queries.js';
 import { Rollups } from './rollups.js';
@@ -118,6 +120,8 @@ class DuckDbStore implements Store {
   private readonly cardinalityQueries: CardinalityQueries;
   /** Rollup builds and tier retention share the rollup connection, one at a time. */
   private readonly rollupQueue = new SerialQueue();
+  /** Seals run one at a time on the sealer's connection. */
+  private readonly sealQueue = new SerialQueue();
 
   private constructor(
     private readonly dataDir: string,
@@ -130,6 +134,8 @@ class DuckDbStore implements Store {
     private readonly clock: () => number,
     lookbackMs: number,
     private readonly rollups: Rollups,
+    private readonly sealer: SampleSealer,
+    private readonly sealConn: DuckDBConnection,
   ) {
     this.spanWriter = new SpanWriter(writers.traces, parts.traces);
     this.logWriter = new LogWriter(writers.logs, parts.logs, clock);
@@ -185,6 +191,7 @@ class DuckDbStore implements Store {
       for (const ddl of CATALOG_DDL) await admin.run(ddl);
       const writers = { traces: await connect(), logs: await connect(), metrics: await connect() };
       const rollupConn = await connect();
+      const sealConn = await connect();
       const readers: DuckDBConnection[] = [];
       for (let i = 0; i < (opts.readConnections ?? DEFAULTS.readConnections); i++) readers.push(await connect());
       const adminQueue = new SerialQueue();
@@ -203,6 +210,7 @@ class DuckDbStore implements Store {
       store = new DuckDbStore(
         dataDir, instance, admin, adminQueue, writers, new ReaderPool(readers), parts,
         opts.clock ?? Date.now, opts.defaultLookbackMs ?? DEFAULTS.defaultLookbackMs, rollups,
+        new SampleSealer(sealConn, parts.metrics), sealConn,
       );
       return store;
     } catch (err) {
@@ -349,6 +357,12 @@ class DuckDbStore implements Store {
     return this.read(() => this.rollupQueue.run(() => this.rollups.build(nowMs, graceMs)));
   }
 
+  // ---- sealing ----
+
+  sealSamples(untilMs: number): Promise<SealResult> {
+    return this.read(() => this.sealQueue.run(() => this.sealer.seal(untilMs)));
+  }
+
   // ---- retention ----
 
   /**
@@ -444,13 +458,15 @@ class DuckDbStore implements Store {
             if (p) held.push(p);
           }
           if (held.length === 0) return 0;
-          const sql = `SELECT sum(n)::DOUBLE FROM (${held.map((p) => `SELECT count(*) AS n FROM "${p.alias}".main.${name}`).join(' UNION ALL ')})`;
+          // Sealed blocks count their samples (column count), raw tables their rows.
+          const n = name === 'sample_blocks' ? 'sum(count)' : 'count(*)';
+          const sql = `SELECT coalesce(sum(n), 0)::DOUBLE FROM (${held.map((p) => `SELECT ${n} AS n FROM "${p.alias}".main.${name}`).join(' UNION ALL ')})`;
           return Number((await this.pool.query(sql)).getRows()[0]![0] ?? 0);
         } finally {
           for (const p of held) set.release(p);
         }
       };
-      const [spans, logs, samples] = [await count('traces', 'spans'), await count('logs', 'logs'), await count('metrics', 'samples')];
+      const [spans, logs, samples] = [await count('traces', 'spans'), await count('logs', 'logs'), (await count('metrics', 'samples')) + (await count('metrics', 'sample_blocks'))];
       const series = Number((await this.pool.query(`SELECT count(*)::DOUBLE FROM "${CATALOG_ALIAS}".main.series`)).getRows()[0]![0]);
       const partitions = this.parts.traces.days().length + this.parts.logs.days().length + this.parts.metrics.days().length;
       return { spans, logs, samples, series, partitions, diskBytes: await diskBytes(this.dataDir) };
@@ -463,11 +479,13 @@ class DuckDbStore implements Store {
       this.closed = true;
       // A long build (first start with days of raw data) must not hold up shutdown.
       this.rollups.stop();
+      this.sealer.stop();
       await Promise.all(Object.values(this.queues).map((q) => q.drain()));
       while (this.inflight > 0) await new Promise<void>((resolve) => (this.onQuiet = resolve));
       await this.pool.drain();
       await this.adminQueue.drain();
       await this.rollupQueue.drain();
+      await this.sealQueue.drain();
       const aliases = [CATALOG_ALIAS, ...Object.values(this.parts).flatMap((set) => set.attachedAliases())];
       for (const alias of aliases) {
         // A failed checkpoint loses nothing: the write-ahead log is replayed on the next open.
@@ -476,6 +494,7 @@ class DuckDbStore implements Store {
       this.pool.closeAll();
       for (const c of Object.values(this.writers)) c.disconnectSync();
       this.rollups.close();
+      this.sealConn.disconnectSync();
       this.admin.disconnectSync();
       this.instance.closeSync();
       OPEN_DIRS.delete(this.dataDir);

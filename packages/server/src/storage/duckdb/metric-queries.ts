@@ -1,6 +1,6 @@
 // Metric reads: names, series lookup through the per-hour activity index, samples, exemplars
 // and exponential histograms. Series labels come from the catalog.
-import type { DuckDBDoubleVector } from '@duckdb/node-api';
+import type { DuckDBBlobVector } from '@duckdb/node-api';
 import type { MetricType } from '../batches.js';
 import { SightlineError } from '../../errors.js';
 import type { ExemplarRow, ExpHistogramRow, MetricNameInfo, SamplesQuery, SeriesInfo, SeriesQuery, SeriesMatcher, SeriesSamples, SeriesSelectQuery, SelectedSeriesSamples } from '../store.js';
@@ -11,6 +11,7 @@ import type { Partition, PartitionSet } from './partitions.js';
 import type { ReaderPool } from './reader-pool.js';
 import type { TierSets } from './rollups.js';
 import { CATALOG_ALIAS } from './schema.js';
+import { SampleColumns, doubles, groupBySeries, type SeriesColumns } from './sample-columns.js';
 import { Params, jsonPointer } from './sql.js';
 import { HOUR_MS, dayOfMs } from './time.js';
 import { checkLimit } from './trace-queries.js';
@@ -170,65 +171,27 @@ export class MetricQueries {
   /**
    * Samples per series, grouped here rather than by `ORDER BY fingerprint, t_ms` in SQL: on one
    * DuckDB thread, sorting 6.9M rows took ~5.8 s of a ~8.6 s statement (EXPLAIN ANALYZE in
-   * bench/prom-query-profile.mjs). The three NOT NULL double columns are copied chunk by chunk
-   * into growing Float64Arrays (bulk copies, no per-row JS values), then samples are counted per
-   * series and scattered into one exact-size buffer, each series a subarray of it. Rows of a
-   * series arrive almost always in time order already (samples are appended as they are
-   * received), so a check per series and a rare sort is cheap. Repeated (series, time) pairs from
-   * retried writes are kept once. At most `limit` rows are read (an arbitrary subset when more
-   * match: the caller only uses the count to refuse the query).
+   * bench/prom-query-profile.mjs). Raw rows (the head, `samples`) are copied chunk by chunk into
+   * growing Float64Arrays (bulk copies, no per-row JS values); sealed blocks (`sample_blocks`)
+   * are decoded straight into the same kind of arrays. Blocks go first, so where a late or
+   * retried raw sample repeats a sealed (series, time) pair the sealed one is kept, as the first
+   * arrival is for raw rows. Raw rows are read before blocks: a seal committing in between then
+   * shows its samples twice (dropped as repeats), never not at all. At most `limit` raw rows
+   * are read (an arbitrary subset when more match: the caller only uses the count to refuse).
    */
-  private async samplesBySeries(tenant: string, fingerprints: readonly number[], startMs: number, endMs: number, limit: number): Promise<{ bySeries: Map<number, { timestampsMs: Float64Array; values: Float64Array }>; rows: number }> {
+  private async samplesBySeries(tenant: string, fingerprints: readonly number[], startMs: number, endMs: number, limit: number): Promise<{ bySeries: Map<number, SeriesColumns>; rows: number }> {
+    const raw = new SampleColumns();
     const cols = new SampleColumns();
     await withPartitions(this.set, daysForMs(this.set, startMs, endMs), undefined, async (parts) => {
       const p = new Params();
       const where = `tenant = ${p.varchar(tenant)} AND t_ms BETWEEN ${p.bigint(startMs)} AND ${p.bigint(endMs)}
         AND fingerprint IN (SELECT unnest(${p.bigintList(fingerprints)}))`;
       const sql = `${unionAll(parts, 'samples', (from) => `SELECT fingerprint::DOUBLE, t_ms::DOUBLE, value FROM ${from} WHERE ${where}`)} LIMIT ${p.bigint(limit)}`;
-      await this.pool.queryChunks(sql, p, (chunk) => {
-        const n = chunk.rowCount;
-        if (n === 0) return;
-        cols.append(doubles(chunk.getColumnVector(0), n), doubles(chunk.getColumnVector(1), n), doubles(chunk.getColumnVector(2), n));
-      });
+      await this.pool.queryChunks(sql, p, (chunk) => raw.appendChunk(chunk));
+      await readBlocks(this.pool, parts, tenant, fingerprints, startMs, endMs, cols);
     });
-    const rows = cols.length;
-    const bySeries = new Map<number, { timestampsMs: Float64Array; values: Float64Array }>();
-    if (rows === 0) return { bySeries, rows };
-    // Series index per fingerprint; a run of rows of one series skips the lookup.
-    const index = new Map<number, number>();
-    for (let i = 0; i < fingerprints.length; i++) if (!index.has(fingerprints[i]!)) index.set(fingerprints[i]!, index.size);
-    const { fp, ts, vs } = cols;
-    const idx = new Int32Array(rows);
-    const counts = new Int32Array(index.size + 1);
-    let curFp = NaN;
-    let cur = 0;
-    for (let i = 0; i < rows; i++) {
-      const f = fp[i]!;
-      if (f !== curFp) {
-        curFp = f;
-        // A fingerprint outside the list cannot come back from the IN filter; keep it apart anyway.
-        cur = index.get(f) ?? index.size;
-      }
-      idx[i] = cur;
-      counts[cur]!++;
-    }
-    const offsets = new Int32Array(index.size + 2);
-    for (let k = 0; k <= index.size; k++) offsets[k + 1] = offsets[k]! + counts[k]!;
-    const outTs = new Float64Array(rows);
-    const outVs = new Float64Array(rows);
-    const pos = offsets.slice(0, index.size + 1);
-    for (let i = 0; i < rows; i++) {
-      const at = pos[idx[i]!]!++;
-      outTs[at] = ts[i]!;
-      outVs[at] = vs[i]!;
-    }
-    for (const [f, k] of index) {
-      const a = offsets[k]!;
-      const b = offsets[k + 1]!;
-      if (b === a) continue;
-      bySeries.set(f, sortedByTime(outTs.subarray(a, b), outVs.subarray(a, b)));
-    }
-    return { bySeries, rows };
+    cols.concat(raw);
+    return { bySeries: groupBySeries(cols, fingerprints), rows: cols.length };
   }
 
   private async labelsOf(tenant: string, fingerprints: readonly number[]): Promise<Map<number, Record<string, string>>> {
@@ -243,30 +206,17 @@ export class MetricQueries {
   async readSamples(q: SamplesQuery): Promise<SeriesSamples[]> {
     if (q.fingerprints.length === 0) return [];
     const limit = Math.min(checkLimitLarge(q.limit), MAX_SAMPLES);
-    const columns = await withPartitions(this.set, daysForMs(this.set, q.startMs, q.endMs), undefined, async (parts) => {
-      const p = new Params();
-      const where = `tenant = ${p.varchar(q.tenant)} AND t_ms BETWEEN ${p.bigint(q.startMs)} AND ${p.bigint(q.endMs)}
-        AND fingerprint IN (SELECT unnest(${p.bigintList(q.fingerprints)}))`;
-      const sql = `SELECT fingerprint::DOUBLE, t_ms::DOUBLE, value FROM (${unionAll(parts, 'samples', (from) => `SELECT fingerprint, t_ms, value FROM ${from} WHERE ${where}`)})
-        ORDER BY fingerprint, t_ms LIMIT ${p.bigint(limit)}`;
-      return (await this.pool.query(sql, p)).getColumns() as [number[], number[], number[]];
-    });
-    if (!columns) return [];
+    const { bySeries } = await this.samplesBySeries(q.tenant, q.fingerprints, q.startMs, q.endMs, MAX_SAMPLES);
+    if (bySeries.size === 0) return [];
     const labels = await this.labelsOf(q.tenant, q.fingerprints);
-    // A result without rows has no chunks, hence no columns.
-    const [fps = [], ts = [], vs = []] = columns;
     const out: SeriesSamples[] = [];
-    let cur: SeriesSamples | undefined;
-    for (let i = 0; i < fps.length; i++) {
-      const fp = fps[i]!;
-      if (!cur || cur.fingerprint !== fp) {
-        cur = { fingerprint: fp, labels: labels.get(fp) ?? {}, timestampsMs: [], values: [] };
-        out.push(cur);
-      } else if (cur.timestampsMs[cur.timestampsMs.length - 1] === ts[i]) {
-        continue;
-      }
-      cur.timestampsMs.push(ts[i]!);
-      cur.values.push(vs[i]!);
+    let left = limit;
+    for (const fp of [...bySeries.keys()].sort((a, b) => a - b)) {
+      if (left <= 0) break;
+      const s = bySeries.get(fp)!;
+      const n = Math.min(left, s.timestampsMs.length);
+      left -= n;
+      out.push({ fingerprint: fp, labels: labels.get(fp) ?? {}, timestampsMs: Array.from(s.timestampsMs.subarray(0, n)), values: Array.from(s.values.subarray(0, n)) });
     }
     return out;
   }
@@ -329,64 +279,25 @@ export class MetricQueries {
   }
 }
 
-/** A DOUBLE NOT NULL column of a chunk as a Float64Array view (valid during the chunk's visit). */
-function doubles(vector: unknown, n: number): Float64Array {
-  const items = (vector as { items?: unknown }).items;
-  if (items instanceof Float64Array && items.length >= n) return items.subarray(0, n);
-  const v = vector as DuckDBDoubleVector;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = v.getItem(i)!;
-  return out;
-}
-
-/** Three growing double columns (fingerprint, time, value), appended a chunk at a time. */
-class SampleColumns {
-  fp: Float64Array = new Float64Array(0);
-  ts: Float64Array = new Float64Array(0);
-  vs: Float64Array = new Float64Array(0);
-  length = 0;
-
-  append(fp: Float64Array, ts: Float64Array, vs: Float64Array): void {
-    const n = fp.length;
-    if (this.length + n > this.fp.length) {
-      const cap = Math.max(this.length + n, this.fp.length * 2, 8192);
-      this.fp = grow(this.fp, cap, this.length);
-      this.ts = grow(this.ts, cap, this.length);
-      this.vs = grow(this.vs, cap, this.length);
-    }
-    this.fp.set(fp, this.length);
-    this.ts.set(ts, this.length);
-    this.vs.set(vs, this.length);
-    this.length += n;
-  }
-}
-
-function grow(a: Float64Array, cap: number, used: number): Float64Array {
-  const b = new Float64Array(cap);
-  b.set(a.subarray(0, used));
-  return b;
-}
-
-/** The same samples in time order (stable), repeated times once; the input itself when already so. */
-function sortedByTime(t: Float64Array, v: Float64Array): { timestampsMs: Float64Array; values: Float64Array } {
-  let ordered = true;
-  for (let i = 1; i < t.length; i++) {
-    if (!(t[i]! > t[i - 1]!)) {
-      ordered = false;
-      break;
-    }
-  }
-  if (ordered) return { timestampsMs: t, values: v };
-  const order = Array.from(t, (_, i) => i).sort((a, b) => t[a]! - t[b]! || a - b);
-  const ts = new Float64Array(t.length);
-  const vs = new Float64Array(t.length);
-  let n = 0;
-  for (const i of order) {
-    if (n > 0 && ts[n - 1] === t[i]) continue;
-    ts[n] = t[i]!;
-    vs[n++] = v[i]!;
-  }
-  return { timestampsMs: ts.slice(0, n), values: vs.slice(0, n) };
+/**
+ * Sealed blocks of the series overlapping [startMs, endMs], decoded into `into` (only the
+ * samples inside the range). Returns the samples kept.
+ */
+export async function readBlocks(pool: ReaderPool, parts: readonly Partition[], tenant: string, fingerprints: readonly number[], startMs: number, endMs: number, into: SampleColumns): Promise<number> {
+  const p = new Params();
+  const where = `tenant = ${p.varchar(tenant)} AND end_ms >= ${p.bigint(startMs)} AND start_ms <= ${p.bigint(endMs)}
+    AND fingerprint IN (SELECT unnest(${p.bigintList(fingerprints)}))`;
+  const sql = unionAll(parts, 'sample_blocks', (from) => `SELECT fingerprint::DOUBLE, count::DOUBLE, data FROM ${from} WHERE ${where}`);
+  let kept = 0;
+  await pool.queryChunks(sql, p, (chunk) => {
+    const n = chunk.rowCount;
+    if (n === 0) return;
+    const fp = doubles(chunk.getColumnVector(0), n);
+    const count = doubles(chunk.getColumnVector(1), n);
+    const data = chunk.getColumnVector(2) as DuckDBBlobVector;
+    for (let i = 0; i < n; i++) kept += into.appendBlock(fp[i]!, data.getItem(i)!.bytes, count[i]!, startMs, endMs);
+  });
+  return kept;
 }
 
 function checkLimitLarge(limit: number): number {

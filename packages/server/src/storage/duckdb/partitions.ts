@@ -5,7 +5,7 @@
 // A partition in use (a write or a query holds it) is never detached: drop() marks it so new
 // users wait, lets current users finish, then detaches. Writes for a day that is being dropped
 // wait and then create the day afresh (late data), reads skip it.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quotedString } from '@duckdb/node-api';
@@ -25,6 +25,8 @@ interface PartitionState extends Partition {
   users: number;
   attached?: Promise<void>;
   dropping?: Promise<void>;
+  /** A compaction holds the day alone: new users wait for it. */
+  compacting?: Promise<boolean>;
   onIdle?: () => void;
 }
 
@@ -72,6 +74,10 @@ export class PartitionSet {
   async acquire(day: number, create: boolean): Promise<Partition | undefined> {
     for (;;) {
       let p = this.parts.get(day);
+      if (p?.compacting) {
+        await p.compacting;
+        continue;
+      }
       if (p?.dropping) {
         if (!create) return undefined;
         await p.dropping;
@@ -108,11 +114,60 @@ export class PartitionSet {
     });
   }
 
+  /**
+   * Rewrites the day's file when more than `minFreeRatio` of it is free blocks (DuckDB reuses
+   * the blocks of deleted rows for later writes but never shrinks the file; sealing a day
+   * deletes ~80% of it). The day is held alone meanwhile: its queries and writes wait. The copy
+   * is written beside the file and renamed over it once complete, so a crash leaves either file
+   * whole (a leftover copy is removed by the next compaction). Returns whether it rewrote.
+   */
+  compact(day: number, minFreeRatio: number): Promise<boolean> {
+    const p = this.parts.get(day);
+    if (!p || p.dropping || p.compacting) return Promise.resolve(false);
+    const run = (async () => {
+      if (p.users > 0) await new Promise<void>((resolve) => (p.onIdle = resolve));
+      p.onIdle = undefined;
+      if (!p.attached) return false;
+      await p.attached;
+      return this.adminQueue.run(async () => {
+        const alias = `"${p.alias}"`;
+        // Folds the deletes in, so freed blocks show as free.
+        try {
+          await this.admin.run(`CHECKPOINT ${alias}`);
+        } catch {
+          return false;
+        }
+        const size = (await this.admin.runAndReadAll(`SELECT total_blocks::DOUBLE, free_blocks::DOUBLE FROM pragma_database_size() WHERE database_name = ${quotedString(p.alias)}`)).getRows()[0] as [number, number] | undefined;
+        if (!size || !(size[1] > size[0] * minFreeRatio)) return false;
+        const tmp = `${p.path}.compact`;
+        rmSync(tmp, { force: true });
+        rmSync(`${tmp}.wal`, { force: true });
+        const copy = `"${p.alias}_compact"`;
+        await this.admin.run(`ATTACH ${quotedString(tmp)} AS ${copy}`);
+        try {
+          await this.admin.run(`COPY FROM DATABASE ${alias} TO ${copy}`);
+        } finally {
+          await this.admin.run(`DETACH DATABASE ${copy}`);
+        }
+        await this.admin.run(`DETACH DATABASE ${alias}`);
+        p.attached = undefined;
+        renameSync(tmp, p.path);
+        if (existsSync(`${p.path}.wal`)) rmSync(`${p.path}.wal`);
+        return true;
+      });
+    })();
+    p.compacting = run.finally(() => {
+      p.compacting = undefined;
+    });
+    return p.compacting;
+  }
+
   /** Detaches the day and deletes its files; resolves when the space is given back. */
   drop(day: number): Promise<void> {
     const p = this.parts.get(day);
     if (!p) return Promise.resolve();
     return (p.dropping ??= (async () => {
+      await p.compacting?.catch(() => false);
       if (p.users > 0) await new Promise<void>((resolve) => (p.onIdle = resolve));
       if (p.attached) {
         await p.attached.catch(() => undefined);

@@ -7,11 +7,12 @@
 // and one tier file. It replaces the slice's rows in one transaction (DELETE + append), then
 // advances the tier's watermark in the catalog. A crash between the two redoes the slice on
 // the next run, which replaces the same rows again: no gap, no double counting.
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBBlobVector, DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import type { RollupBuildResult, RollupStatus, RollupTierName } from '../store.js';
 import { RollupAccumulator, TIERS, bucketStart, closedUntil, partitionOfDay, tierSpec, type RollupColumns, type TierSpec } from '../rollup-tiers.js';
 import { ChunkAppender, doublesToInt64 } from './chunk-appender.js';
 import type { Partition, PartitionSet } from './partitions.js';
+import { SampleColumns, doubles, groupBySeries } from './sample-columns.js';
 import { CATALOG_ALIAS, ROLLUPS } from './schema.js';
 import { Params } from './sql.js';
 import { DAY_MS, dayOfMs } from './time.js';
@@ -167,11 +168,11 @@ export class Rollups {
     const src = await set.acquire(srcDay, false);
     if (!src) return { rows: 0, sourceRows: 0 };
     try {
-      const special = t.source === 'raw' ? await this.nanBuckets(t, src, from, to) : [];
-      const sourceTable = `"${src.alias}".main.${t.source === 'raw' ? 'samples' : 'rollups'}`;
+      const isRaw = t.source === 'raw';
+      const sourceTable = `"${src.alias}".main.${isRaw ? 'samples' : 'rollups'}`;
       const cp = new Params();
       const sourceRows = Number((await this.conn.runAndReadAll(
-        `SELECT count(*)::DOUBLE FROM ${sourceTable} WHERE ${t.source === 'raw' ? 't_ms' : 'bucket_ms'} >= ${cp.bigint(from)} AND ${t.source === 'raw' ? 't_ms' : 'bucket_ms'} < ${cp.bigint(to)}`,
+        `SELECT count(*)::DOUBLE FROM ${sourceTable} WHERE ${isRaw ? 't_ms' : 'bucket_ms'} >= ${cp.bigint(from)} AND ${isRaw ? 't_ms' : 'bucket_ms'} < ${cp.bigint(to)}`,
         cp.values,
         cp.types,
       )).getRows()[0]![0]);
@@ -179,12 +180,19 @@ export class Rollups {
       const part = (await this.tiers[t.name].acquire(day, true))!;
       try {
         let rows = 0;
+        let sealedSamples = 0;
         await inTransaction(this.conn, async () => {
+          // Read inside the transaction: one snapshot of raw rows and sealed blocks, so a seal
+          // committing meanwhile can neither hide nor double samples.
+          const sealed = isRaw ? await this.sealedBuckets(t, src, from, to) : { out: [], samples: 0 };
+          sealedSamples = sealed.samples;
+          const blocks = sealed.out.length > 0 ? `"${src.alias}".main.sample_blocks` : undefined;
+          const special = [...(isRaw ? await this.nanBuckets(t, src, from, to, blocks) : []), ...sealed.out];
           const p = new Params();
           const target = `"${part.alias}".main.rollups`;
           await this.conn.run(`DELETE FROM ${target} WHERE bucket_ms >= ${p.bigint(from)} AND bucket_ms < ${p.bigint(to)}`, p.values, p.types);
           const q = new Params();
-          const sql = t.source === 'raw' ? rawAggregateSql(q, sourceTable, t.resolutionMs, from, to) : tierAggregateSql(q, sourceTable, t.resolutionMs, from, to);
+          const sql = isRaw ? rawAggregateSql(q, sourceTable, t.resolutionMs, from, to, blocks) : tierAggregateSql(q, sourceTable, t.resolutionMs, from, to);
           rows += (await this.conn.run(`INSERT INTO ${target} ${sql}`, q.values, q.types)).rowsChanged;
           if (special.some(([, c]) => c.fingerprint.length > 0)) {
             await withAppender(this.conn, part.alias, ROLLUPS.name, async (ap) => {
@@ -211,7 +219,7 @@ export class Rollups {
             r.types,
           );
         });
-        return { rows, sourceRows };
+        return { rows, sourceRows: sourceRows + sealedSamples };
       } finally {
         this.tiers[t.name].release(part);
       }
@@ -220,14 +228,59 @@ export class Rollups {
     }
   }
 
+  /**
+   * Series with sealed blocks in the slice, aggregated in JavaScript (blocks are decoded here;
+   * DuckDB cannot read them): their blocks merged with their raw rows (late samples), repeated
+   * times once with the sealed sample first, as selectSeries reads them. The SQL paths leave
+   * these series out.
+   */
+  private async sealedBuckets(t: TierSpec, src: Partition, from: number, to: number): Promise<{ out: Array<[string, RollupColumns]>; samples: number }> {
+    const blocks = `"${src.alias}".main.sample_blocks`;
+    const p = new Params();
+    const overlap = `end_ms >= ${p.bigint(from)} AND start_ms < ${p.bigint(to)}`;
+    const tenants = (await this.conn.runAndReadAll(`SELECT DISTINCT tenant FROM ${blocks} WHERE ${overlap} ORDER BY tenant`, p.values, p.types)).getRows().map((r) => r[0] as string);
+    const out: Array<[string, RollupColumns]> = [];
+    let samples = 0;
+    for (const tenant of tenants) {
+      const cols = new SampleColumns();
+      const q = new Params();
+      const tn = q.varchar(tenant);
+      const [lo, hi] = [q.bigint(from), q.bigint(to)];
+      await streamChunks(this.conn, `SELECT fingerprint::DOUBLE, count::DOUBLE, data FROM ${blocks} WHERE tenant = ${tn} AND end_ms >= ${lo} AND start_ms < ${hi}`, q, (chunk) => {
+        const n = chunk.rowCount;
+        const fp = doubles(chunk.getColumnVector(0), n);
+        const count = doubles(chunk.getColumnVector(1), n);
+        const data = chunk.getColumnVector(2) as DuckDBBlobVector;
+        for (let i = 0; i < n; i++) samples += cols.appendBlock(fp[i]!, data.getItem(i)!.bytes, count[i]!, from, to - 1);
+      });
+      await streamChunks(
+        this.conn,
+        `SELECT fingerprint::DOUBLE, t_ms::DOUBLE, value FROM "${src.alias}".main.samples x
+         WHERE tenant = ${tn} AND t_ms >= ${lo} AND t_ms < ${hi} AND ${sealedIn(blocks, 'x', lo, hi)}`,
+        q,
+        (chunk) => cols.appendChunk(chunk),
+      );
+      const bySeries = groupBySeries(cols);
+      const acc = new RollupAccumulator(t.resolutionMs);
+      for (const fp of [...bySeries.keys()].sort((a, b) => a - b)) {
+        const s = bySeries.get(fp)!;
+        for (let i = 0; i < s.timestampsMs.length; i++) acc.addSample(fp, s.timestampsMs[i]!, s.values[i]!);
+      }
+      acc.flush();
+      out.push([tenant, acc.out]);
+    }
+    return { out, samples };
+  }
+
   /** Raw buckets of the slice that hold a NaN, aggregated in JavaScript, per tenant. */
-  private async nanBuckets(t: TierSpec, src: Partition, from: number, to: number): Promise<Array<[string, RollupColumns]>> {
+  private async nanBuckets(t: TierSpec, src: Partition, from: number, to: number, blocks?: string): Promise<Array<[string, RollupColumns]>> {
     const p = new Params();
     const r = p.bigint(t.resolutionMs);
     const [lo, hi] = [p.bigint(from), p.bigint(to)];
     const range = (col: string) => `${col} >= ${lo} AND ${col} < ${hi}`;
     const sql = `SELECT s.tenant, s.fingerprint::DOUBLE, s.t_ms::DOUBLE, s.value FROM "${src.alias}".main.samples s
-      SEMI JOIN (SELECT DISTINCT tenant, fingerprint, ${bucketSql('t_ms', r)} AS b FROM "${src.alias}".main.samples WHERE ${range('t_ms')} AND isnan(value)) n
+      SEMI JOIN (SELECT DISTINCT tenant, fingerprint, ${bucketSql('t_ms', r)} AS b FROM "${src.alias}".main.samples x WHERE ${range('t_ms')} AND isnan(value)
+          ${blocks ? `AND NOT ${sealedIn(blocks, 'x', lo, hi)}` : ''}) n
         ON s.tenant = n.tenant AND s.fingerprint = n.fingerprint AND ${bucketSql('s.t_ms', r)} = n.b
       WHERE ${range('s.t_ms')}
       ORDER BY s.tenant, s.fingerprint, s.t_ms`;
@@ -273,6 +326,20 @@ export class Rollups {
   }
 }
 
+/** Whether the series of row `x` has a sealed block overlapping [lo, hi) (bound parameters). */
+function sealedIn(blocks: string, x: string, lo: string, hi: string): string {
+  return `EXISTS (SELECT 1 FROM ${blocks} sb WHERE sb.tenant = ${x}.tenant AND sb.fingerprint = ${x}.fingerprint AND sb.end_ms >= ${lo} AND sb.start_ms < ${hi})`;
+}
+
+async function streamChunks(conn: DuckDBConnection, sql: string, p: Params, visit: (chunk: DuckDBDataChunk) => void): Promise<void> {
+  const result = await conn.stream(sql, p.values, p.types);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    visit(chunk);
+  }
+}
+
 /** Start of the bucket of `col` (floor, also before 1970); `r` is a bound parameter. */
 function bucketSql(col: string, r: string): string {
   return `(${col} - ((${col} % ${r}) + ${r}) % ${r})`;
@@ -282,11 +349,12 @@ function bucketSql(col: string, r: string): string {
  * Raw samples to rows: duplicated (series, time) pairs from retried writes count once; buckets
  * with a NaN are left to the JavaScript path (nanBuckets).
  */
-function rawAggregateSql(p: Params, source: string, resolutionMs: number, from: number, to: number): string {
+function rawAggregateSql(p: Params, source: string, resolutionMs: number, from: number, to: number, blocks?: string): string {
   const r = p.bigint(resolutionMs);
+  const [lo, hi] = [p.bigint(from), p.bigint(to)];
   return `SELECT tenant, fingerprint, b, count(*)::DOUBLE, kahan_sum(value), min(value), max(value), arg_max(value, t_ms), max(t_ms), max(t_ms)
-    FROM (SELECT tenant, fingerprint, t_ms, ${bucketSql('t_ms', r)} AS b, first(value) AS value FROM ${source}
-          WHERE t_ms >= ${p.bigint(from)} AND t_ms < ${p.bigint(to)} GROUP BY tenant, fingerprint, t_ms)
+    FROM (SELECT tenant, fingerprint, t_ms, ${bucketSql('t_ms', r)} AS b, first(value) AS value FROM ${source} x
+          WHERE t_ms >= ${lo} AND t_ms < ${hi} ${blocks ? `AND NOT ${sealedIn(blocks, 'x', lo, hi)}` : ''} GROUP BY tenant, fingerprint, t_ms)
     GROUP BY tenant, fingerprint, b
     HAVING count_if(isnan(value)) = 0`;
 }

@@ -6,7 +6,7 @@
 // re-parse every value on insert to validate it (measured: 25-65% slower appends for spans).
 // Promoted hot keys are real columns so filters on them never touch JSON.
 
-export type ColumnKind = 'varchar' | 'utinyint' | 'usmallint' | 'uinteger' | 'integer' | 'bigint' | 'double';
+export type ColumnKind = 'varchar' | 'utinyint' | 'usmallint' | 'uinteger' | 'integer' | 'bigint' | 'double' | 'blob';
 
 export interface ColumnSpec {
   readonly name: string;
@@ -36,6 +36,7 @@ const SQL_TYPE: Record<ColumnKind, string> = {
   integer: 'INTEGER',
   bigint: 'BIGINT',
   double: 'DOUBLE',
+  blob: 'BLOB',
 };
 
 function table(name: string, cols: string): TableSpec {
@@ -80,6 +81,13 @@ export const LOGS = table(
 );
 
 export const SAMPLES = table('samples', `tenant varchar, fingerprint bigint, t_ms bigint, value double`);
+
+/**
+ * Sealed samples: one row per (tenant, series, block of BLOCK_MS), `data` holding the block's
+ * samples in the sample-codec encoding; start_ms/end_ms are its first and last sample times.
+ * Written by duckdb/sample-sealer.ts, which moves the rows out of `samples` (the head).
+ */
+export const SAMPLE_BLOCKS = table('sample_blocks', `tenant varchar, fingerprint bigint, start_ms bigint, end_ms bigint, count uinteger, data blob`);
 
 /** Series with data per hour: findSeries/metricNames read this instead of scanning samples. */
 export const SERIES_HOURS = table('series_hours', `tenant varchar, fingerprint bigint, hour bigint`);
@@ -136,7 +144,7 @@ export type PartitionKind = 'traces' | 'logs' | 'metrics' | RollupPartitionKind;
 export const PARTITION_TABLES: Record<PartitionKind, readonly TableSpec[]> = {
   traces: [SPANS, OPERATIONS],
   logs: [LOGS],
-  metrics: [SAMPLES, SERIES_HOURS, EXP_HISTOGRAMS, EXEMPLARS],
+  metrics: [SAMPLES, SAMPLE_BLOCKS, SERIES_HOURS, EXP_HISTOGRAMS, EXEMPLARS],
   metrics_1m: [ROLLUPS, TIER_SERIES],
   metrics_5m: [ROLLUPS, TIER_SERIES],
   metrics_1h: [ROLLUPS, TIER_SERIES],
