@@ -143,7 +143,8 @@ export class PartitionSet {
         rmSync(tmp, { force: true });
         rmSync(`${tmp}.wal`, { force: true });
         const copy = `"${p.alias}_compact"`;
-        await this.admin.run(`ATTACH ${quotedString(tmp)} AS ${copy}`);
+        // The rewritten file is a new file: same storage format as every new day file.
+        await this.admin.run(`ATTACH ${quotedString(tmp)} AS ${copy} (STORAGE_VERSION '${STORAGE_VERSION}')`);
         try {
           await this.admin.run(`COPY FROM DATABASE ${alias} TO ${copy}`);
         } finally {
