@@ -172,6 +172,32 @@ function lowerBound(a: ArrayLike<number>, x: number): number {
   return lo;
 }
 
+/**
+ * The series without its stale markers (range functions never see them), copied only when it
+ * has any: windows are then plain index ranges of the result.
+ */
+function withoutStaleMarkers(r: RawSeries): RawSeries {
+  const vs = r.vs;
+  const n = vs.length;
+  let stale = 0;
+  for (let i = 0; i < n; i++) if (vs[i] !== vs[i] && isStaleNaN(vs[i]!)) stale++;
+  if (stale === 0) return r;
+  const m = n - stale;
+  const ts = new Float64Array(m);
+  const out = new Float64Array(m);
+  const cs = r.cs ? new Float64Array(m) : undefined;
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const v = vs[i]!;
+    if (v !== v && isStaleNaN(v)) continue;
+    ts[j] = r.ts[i]!;
+    out[j] = v;
+    if (cs) cs[j] = r.cs![i]!;
+    j++;
+  }
+  return cs ? { metric: r.metric, ts, vs: out, cs } : { metric: r.metric, ts, vs: out };
+}
+
 function stepCount(s: Steps): number {
   return Math.floor((s.end - s.start) / s.interval) + 1;
 }
@@ -284,11 +310,16 @@ class Evaluator {
     for (const r of raw) {
       const ts: number[] = [];
       const vs: number[] = [];
+      const rts = r.ts;
+      const len = rts.length;
+      // First index after the reference time; the reference only moves forward with the step.
+      let p = 0;
       for (let t = s.start; t <= s.end; t += s.interval) {
         const ref = (at ?? t) - sel.offsetMs;
-        const j = upperBound(r.ts, ref) - 1;
+        while (p < len && rts[p]! <= ref) p++;
+        const j = p - 1;
         if (j < 0) continue;
-        const st = r.ts[j]!;
+        const st = rts[j]!;
         if (st < ref - this.lookback) continue;
         const v = r.vs[j]!;
         if (isStaleNaN(v)) continue;
@@ -723,37 +754,51 @@ class Evaluator {
     const keepName = name === 'last_over_time';
     const n = stepCount(s);
     let held = 0;
-    for (const raw of series) {
+    // One window object and one context reused for every step: the function sees index bounds
+    // into the series' arrays, which only move forward with the step (two pointers), instead of
+    // a copy of the window's points per step.
+    const w: Window = { ts: [], vs: [], lo: 0, hi: 0 };
+    const ctx: RangeCallContext = { stepTs: 0, rangeStart: 0, rangeEnd: 0, rangeMs, scalars: scalarArgs.map(() => NaN) };
+    const hasScalars = scalarArgs.some((a) => a !== undefined);
+    for (const rawIn of series) {
       this.checkDeadline();
+      const raw = withoutStaleMarkers(rawIn);
+      const rts = raw.ts;
+      const rvs = raw.vs;
+      const rcs = raw.cs;
+      const len = rts.length;
+      w.ts = rts;
+      w.vs = rvs;
       const ts: number[] = [];
       const vs: number[] = [];
       let step = -1;
+      let lo = 0;
+      let hi = 0;
       for (let t = s.start; t <= s.end; t += s.interval) {
         step++;
         const maxt = (at ?? t) - offsetMs;
         const mint = maxt - rangeMs;
-        const lo = lowerBound(raw.ts, mint);
-        const hi = upperBound(raw.ts, maxt);
-        if (hi <= lo) continue;
-        const w: Window = { ts: [], vs: [] };
-        let samples = 0;
-        for (let i = lo; i < hi; i++) {
-          const v = raw.vs[i]!;
-          if (isStaleNaN(v)) continue;
-          w.ts.push(raw.ts[i]!);
-          w.vs.push(v);
-          if (raw.cs) samples += raw.cs[i]!;
-        }
-        if (w.vs.length === 0) continue;
+        // Both bounds are non-decreasing over the steps (constant with @).
+        while (lo < len && rts[lo]! < mint) lo++;
+        if (hi < lo) hi = lo;
+        while (hi < len && rts[hi]! <= maxt) hi++;
+        const n = hi - lo;
+        if (n <= 0) continue;
         // The window's points are in memory while this step is computed.
-        if (this.currentSamples + w.vs.length > this.maxSamples) tooManySamples();
-        const ctx: RangeCallContext = {
-          stepTs: t, rangeStart: mint, rangeEnd: maxt, rangeMs,
-          scalars: scalarArgs.map((a) => (a ? a[step]! : NaN)),
-        };
+        if (this.currentSamples + n > this.maxSamples) tooManySamples();
+        w.lo = lo;
+        w.hi = hi;
+        ctx.stepTs = t;
+        ctx.rangeStart = mint;
+        ctx.rangeEnd = maxt;
+        if (hasScalars) for (let a = 0; a < scalarArgs.length; a++) ctx.scalars[a] = scalarArgs[a] ? scalarArgs[a]![step]! : NaN;
         let v = fn(w, ctx);
         if (v === undefined) continue;
-        if (agg === 'avg' && raw.cs) v /= samples;
+        if (agg === 'avg' && rcs) {
+          let samples = 0;
+          for (let i = lo; i < hi; i++) samples += rcs[i]!;
+          v /= samples;
+        }
         ts.push(t);
         vs.push(v);
       }
