@@ -198,6 +198,9 @@ function withoutStaleMarkers(r: RawSeries): RawSeries {
   return cs ? { metric: r.metric, ts, vs: out, cs } : { metric: r.metric, ts, vs: out };
 }
 
+/** Aggregations folded group by group (Evaluator.aggregateByGroup); the others go step by step. */
+const SERIES_MAJOR_AGGREGATIONS = new Set(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar']);
+
 function stepCount(s: Steps): number {
   return Math.floor((s.end - s.start) / s.interval) + 1;
 }
@@ -574,6 +577,8 @@ class Evaluator {
       return order;
     }
 
+    if (SERIES_MAJOR_AGGREGATIONS.has(e.op)) return this.aggregateByGroup(e.op, input, seriesGroup, nGroups, groupLabels, s);
+
     const outMetrics: Labels[] = new Array(nGroups);
     input.forEach((x, si) => {
       const gi = seriesGroup[si]!;
@@ -667,6 +672,125 @@ class Evaluator {
       this.account(produced);
     }
     return out.filter((x) => x.ts.length > 0);
+  }
+
+  /**
+   * sum/avg/count/min/max/group/stddev/stdvar one group at a time, each input series' points
+   * straight into per-step accumulators of its group: a series is read front to back once
+   * (the step-by-step walk over every series costs a cursor and a cache miss per point). For
+   * each step the group's values are folded in input order, as in the step-by-step form, so
+   * the results are the same bit for bit.
+   */
+  aggregateByGroup(op: string, input: Series[], seriesGroup: number[], nGroups: number, groupLabels: (l: Labels) => Labels, s: Steps): Series[] {
+    const n = stepCount(s);
+    const members: number[][] = Array.from({ length: nGroups }, () => []);
+    for (let si = 0; si < input.length; si++) members[seriesGroup[si]!]!.push(si);
+    const seen = new Uint8Array(n);
+    const value = new Float64Array(n);
+    const comp = new Float64Array(n);
+    const mean = new Float64Array(n);
+    const count = new Float64Array(n);
+    const incremental = new Uint8Array(n);
+    const out: Series[] = [];
+    let produced = 0;
+    for (let gi = 0; gi < nGroups; gi++) {
+      const m = members[gi]!;
+      seen.fill(0);
+      for (const si of m) {
+        this.checkDeadline();
+        const x = input[si]!;
+        const xts = x.ts;
+        const xvs = x.vs;
+        for (let p = 0; p < xts.length; p++) {
+          const k = (xts[p]! - s.start) / s.interval;
+          if (!(k >= 0 && k < n && k === Math.floor(k))) continue;
+          const f = xvs[p]!;
+          if (!seen[k]) {
+            seen[k] = 1;
+            value[k] = f; mean[k] = f; comp[k] = 0; count[k] = 1; incremental[k] = 0;
+            if (op === 'stddev' || op === 'stdvar') value[k] = 0;
+            else if (op === 'group') value[k] = 1;
+            continue;
+          }
+          switch (op) {
+            case 'sum': {
+              // kahanSumInc written out (no tuple per point).
+              const sum = value[k]!;
+              const t = sum + f;
+              if (!Number.isFinite(t) && !Number.isNaN(t)) comp[k] = 0;
+              else if (Math.abs(sum) >= Math.abs(f)) comp[k] += (sum - t) + f;
+              else comp[k] += (f - t) + sum;
+              value[k] = t;
+              break;
+            }
+            case 'avg': {
+              const cnt = ++count[k]!;
+              if (!incremental[k]) {
+                const [nv, nc] = kahanSumInc(f, value[k]!, comp[k]!);
+                if (Number.isFinite(nv) || Number.isNaN(nv)) {
+                  value[k] = nv; comp[k] = nc;
+                  break;
+                }
+                // The sum would overflow: continue with an incremental mean.
+                incremental[k] = 1;
+                mean[k] = value[k]! / (cnt - 1);
+                comp[k] = comp[k]! / (cnt - 1);
+              }
+              const mk = mean[k]!;
+              if (!Number.isFinite(mk) && !Number.isNaN(mk)) {
+                if (!Number.isFinite(f) && !Number.isNaN(f) && (mk > 0) === (f > 0)) break;
+                if (Number.isFinite(f)) break;
+              }
+              const current = mk + comp[k]!;
+              const [nm, nc] = kahanSumInc(f / cnt - current / cnt, mk, comp[k]!);
+              mean[k] = nm; comp[k] = nc;
+              break;
+            }
+            case 'max':
+              if (value[k]! < f || Number.isNaN(value[k]!)) value[k] = f;
+              break;
+            case 'min':
+              if (value[k]! > f || Number.isNaN(value[k]!)) value[k] = f;
+              break;
+            case 'count':
+              count[k]!++;
+              break;
+            case 'stddev':
+            case 'stdvar': {
+              const cnt = ++count[k]!;
+              const delta = f - mean[k]!;
+              mean[k] = mean[k]! + delta / cnt;
+              value[k] = value[k]! + delta * (f - mean[k]!);
+              break;
+            }
+            case 'group':
+              break;
+          }
+        }
+      }
+      const ts: number[] = [];
+      const vs: number[] = [];
+      for (let k = 0; k < n; k++) {
+        if (!seen[k]) continue;
+        let v: number;
+        switch (op) {
+          case 'avg': v = incremental[k] ? mean[k]! + comp[k]! : (value[k]! + comp[k]!) / count[k]!; break;
+          case 'count': v = count[k]!; break;
+          case 'stdvar': v = value[k]! / count[k]!; break;
+          case 'stddev': v = Math.sqrt(value[k]! / count[k]!); break;
+          case 'sum': v = value[k]! + comp[k]!; break;
+          default: v = value[k]!;
+        }
+        ts.push(s.start + k * s.interval);
+        vs.push(v);
+      }
+      if (ts.length > 0) {
+        out.push({ metric: groupLabels(input[m[0]!]!.metric), ts, vs });
+        produced += ts.length;
+      }
+    }
+    this.account(produced);
+    return out;
   }
 
   // ---- function calls ----
