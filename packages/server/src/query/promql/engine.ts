@@ -172,6 +172,58 @@ function lowerBound(a: ArrayLike<number>, x: number): number {
   return lo;
 }
 
+/**
+ * The series without its stale markers (range functions never see them), copied only when it
+ * has any: windows are then plain index ranges of the result.
+ */
+function withoutStaleMarkers(r: RawSeries): RawSeries {
+  const vs = r.vs;
+  const n = vs.length;
+  let stale = 0;
+  for (let i = 0; i < n; i++) if (vs[i] !== vs[i] && isStaleNaN(vs[i]!)) stale++;
+  if (stale === 0) return r;
+  const m = n - stale;
+  const ts = new Float64Array(m);
+  const out = new Float64Array(m);
+  const cs = r.cs ? new Float64Array(m) : undefined;
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const v = vs[i]!;
+    if (v !== v && isStaleNaN(v)) continue;
+    ts[j] = r.ts[i]!;
+    out[j] = v;
+    if (cs) cs[j] = r.cs![i]!;
+    j++;
+  }
+  return cs ? { metric: r.metric, ts, vs: out, cs } : { metric: r.metric, ts, vs: out };
+}
+
+/** Aggregations folded group by group (Evaluator.aggregateByGroup); the others go step by step. */
+const SERIES_MAJOR_AGGREGATIONS = new Set(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar']);
+
+/**
+ * Sorts series by labels.Compare order. Each label set is flattened once to [name, value, ...]
+ * so the O(n log n) comparisons touch plain arrays only (no per-comparison key lookups).
+ */
+function sortByLabels(raws: RawSeries[]): void {
+  const items = raws.map((r) => {
+    const f: string[] = [];
+    for (const k of sortedKeys(r.metric)) f.push(k, r.metric[k]!);
+    return { r, f };
+  });
+  items.sort((x, y) => {
+    const a = x.f;
+    const b = y.f;
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      const p = a[i]!, q = b[i]!;
+      if (p !== q) return p < q ? -1 : 1;
+    }
+    return a.length - b.length;
+  });
+  for (let i = 0; i < items.length; i++) raws[i] = items[i]!.r;
+}
+
 function stepCount(s: Steps): number {
   return Math.floor((s.end - s.start) / s.interval) + 1;
 }
@@ -179,6 +231,130 @@ function stepCount(s: Steps): number {
 /** Go int64(x) conversion check (topk/bottomk parameter). */
 function convertibleToInt64(v: number): boolean {
   return v <= 9223372036854775807 && v >= -9223372036854775808;
+}
+
+/** Range functions whose points aggregateRangeCall folds straight into groups (one argument). */
+const FUSABLE_RANGE_FUNCTIONS = new Set([
+  'rate', 'increase', 'delta', 'irate', 'idelta', 'deriv', 'changes', 'resets',
+  'avg_over_time', 'sum_over_time', 'count_over_time', 'min_over_time', 'max_over_time',
+  'last_over_time', 'present_over_time', 'stddev_over_time', 'stdvar_over_time', 'mad_over_time',
+]);
+/** Groups x steps accumulator cells the fused form may allocate (5 arrays of them). */
+const MAX_FUSED_CELLS = 2_000_000;
+
+/** Receives a range call's points series by series instead of an output series per input. */
+interface RangeCallSink {
+  begin(seriesIndex: number): void;
+  point(step: number, v: number): void;
+  end(seriesIndex: number, metric: Labels, points: number): void;
+}
+
+/**
+ * Per-cell state of the aggregations sum/avg/count/min/max/group/stddev/stdvar (a cell is one
+ * step of one group), folded exactly as the step-by-step form folds a group at one step.
+ */
+class StepFold {
+  readonly seen: Uint8Array;
+  readonly value: Float64Array;
+  readonly comp: Float64Array;
+  readonly mean: Float64Array;
+  readonly count: Float64Array;
+  readonly incremental: Uint8Array;
+
+  constructor(readonly op: string, cells: number) {
+    this.seen = new Uint8Array(cells);
+    this.value = new Float64Array(cells);
+    this.comp = new Float64Array(cells);
+    this.mean = new Float64Array(cells);
+    this.count = new Float64Array(cells);
+    this.incremental = new Uint8Array(cells);
+  }
+
+  add(k: number, f: number): void {
+    const op = this.op;
+    const value = this.value, comp = this.comp, mean = this.mean, count = this.count;
+    if (!this.seen[k]) {
+      this.seen[k] = 1;
+      value[k] = f; mean[k] = f; comp[k] = 0; count[k] = 1; this.incremental[k] = 0;
+      if (op === 'stddev' || op === 'stdvar') value[k] = 0;
+      else if (op === 'group') value[k] = 1;
+      return;
+    }
+    switch (op) {
+      case 'sum': {
+        // kahanSumInc written out (no tuple per point).
+        const sum = value[k]!;
+        const t = sum + f;
+        if (!Number.isFinite(t) && !Number.isNaN(t)) comp[k] = 0;
+        else if (Math.abs(sum) >= Math.abs(f)) comp[k] += (sum - t) + f;
+        else comp[k] += (f - t) + sum;
+        value[k] = t;
+        break;
+      }
+      case 'avg': {
+        const cnt = ++count[k]!;
+        if (!this.incremental[k]) {
+          const [nv, nc] = kahanSumInc(f, value[k]!, comp[k]!);
+          if (Number.isFinite(nv) || Number.isNaN(nv)) {
+            value[k] = nv; comp[k] = nc;
+            break;
+          }
+          // The sum would overflow: continue with an incremental mean.
+          this.incremental[k] = 1;
+          mean[k] = value[k]! / (cnt - 1);
+          comp[k] = comp[k]! / (cnt - 1);
+        }
+        const mk = mean[k]!;
+        if (!Number.isFinite(mk) && !Number.isNaN(mk)) {
+          if (!Number.isFinite(f) && !Number.isNaN(f) && (mk > 0) === (f > 0)) break;
+          if (Number.isFinite(f)) break;
+        }
+        const current = mk + comp[k]!;
+        const [nm, nc] = kahanSumInc(f / cnt - current / cnt, mk, comp[k]!);
+        mean[k] = nm; comp[k] = nc;
+        break;
+      }
+      case 'max':
+        if (value[k]! < f || Number.isNaN(value[k]!)) value[k] = f;
+        break;
+      case 'min':
+        if (value[k]! > f || Number.isNaN(value[k]!)) value[k] = f;
+        break;
+      case 'count':
+        count[k]!++;
+        break;
+      case 'stddev':
+      case 'stdvar': {
+        const cnt = ++count[k]!;
+        const delta = f - mean[k]!;
+        mean[k] = mean[k]! + delta / cnt;
+        value[k] = value[k]! + delta * (f - mean[k]!);
+        break;
+      }
+      case 'group':
+        break;
+    }
+  }
+
+  /** Appends the points of cells [base, base + n) that saw a value, as steps of `s`. */
+  emit(base: number, n: number, s: Steps, ts: number[], vs: number[]): void {
+    const op = this.op;
+    for (let i = 0; i < n; i++) {
+      const k = base + i;
+      if (!this.seen[k]) continue;
+      let v: number;
+      switch (op) {
+        case 'avg': v = this.incremental[k] ? this.mean[k]! + this.comp[k]! : (this.value[k]! + this.comp[k]!) / this.count[k]!; break;
+        case 'count': v = this.count[k]!; break;
+        case 'stdvar': v = this.value[k]! / this.count[k]!; break;
+        case 'stddev': v = Math.sqrt(this.value[k]! / this.count[k]!); break;
+        case 'sum': v = this.value[k]! + this.comp[k]!; break;
+        default: v = this.value[k]!;
+      }
+      ts.push(s.start + i * s.interval);
+      vs.push(v);
+    }
+  }
 }
 
 class Evaluator {
@@ -284,11 +460,16 @@ class Evaluator {
     for (const r of raw) {
       const ts: number[] = [];
       const vs: number[] = [];
+      const rts = r.ts;
+      const len = rts.length;
+      // First index after the reference time; the reference only moves forward with the step.
+      let p = 0;
       for (let t = s.start; t <= s.end; t += s.interval) {
         const ref = (at ?? t) - sel.offsetMs;
-        const j = upperBound(r.ts, ref) - 1;
+        while (p < len && rts[p]! <= ref) p++;
+        const j = p - 1;
         if (j < 0) continue;
-        const st = r.ts[j]!;
+        const st = rts[j]!;
         if (st < ref - this.lookback) continue;
         const v = r.vs[j]!;
         if (isStaleNaN(v)) continue;
@@ -472,6 +653,8 @@ class Evaluator {
       const p = this.eval(e.param, s);
       param = p[0]?.vs[0] ?? NaN;
     }
+    const fused = this.aggregateRangeCall(e, s, groupKey, groupLabels);
+    if (fused) return fused;
     const input = this.eval(e.expr, s);
     const groupIndex = new Map<string, number>();
     const seriesGroup = input.map((x) => {
@@ -542,6 +725,8 @@ class Evaluator {
       }
       return order;
     }
+
+    if (SERIES_MAJOR_AGGREGATIONS.has(e.op)) return this.aggregateByGroup(e.op, input, seriesGroup, nGroups, groupLabels, s);
 
     const outMetrics: Labels[] = new Array(nGroups);
     input.forEach((x, si) => {
@@ -638,6 +823,103 @@ class Evaluator {
     return out.filter((x) => x.ts.length > 0);
   }
 
+  /**
+   * sum/avg/count/min/max/group/stddev/stdvar one group at a time, each input series' points
+   * straight into per-step accumulators of its group: a series is read front to back once
+   * (the step-by-step walk over every series costs a cursor and a cache miss per point). For
+   * each step the group's values are folded in input order, as in the step-by-step form, so
+   * the results are the same bit for bit.
+   */
+  aggregateByGroup(op: string, input: Series[], seriesGroup: number[], nGroups: number, groupLabels: (l: Labels) => Labels, s: Steps): Series[] {
+    const n = stepCount(s);
+    const members: number[][] = Array.from({ length: nGroups }, () => []);
+    for (let si = 0; si < input.length; si++) members[seriesGroup[si]!]!.push(si);
+    const fold = new StepFold(op, n);
+    const out: Series[] = [];
+    let produced = 0;
+    for (let gi = 0; gi < nGroups; gi++) {
+      const m = members[gi]!;
+      fold.seen.fill(0);
+      for (const si of m) {
+        this.checkDeadline();
+        const x = input[si]!;
+        const xts = x.ts;
+        const xvs = x.vs;
+        for (let p = 0; p < xts.length; p++) {
+          const k = (xts[p]! - s.start) / s.interval;
+          if (!(k >= 0 && k < n && k === Math.floor(k))) continue;
+          fold.add(k, xvs[p]!);
+        }
+      }
+      const ts: number[] = [];
+      const vs: number[] = [];
+      fold.emit(0, n, s, ts, vs);
+      if (ts.length > 0) {
+        out.push({ metric: groupLabels(input[m[0]!]!.metric), ts, vs });
+        produced += ts.length;
+      }
+    }
+    this.account(produced);
+    return out;
+  }
+
+  /**
+   * `sum by (...) (rate(x[r]))` and kin: the range function's points go straight into the
+   * groups' per-step accumulators as they are computed, without an intermediate series per
+   * input. Same fold order per step as aggregateByGroup (input series order), same sample
+   * accounting, same errors. Undefined when the shape does not fit (the caller then evaluates
+   * the input as usual).
+   */
+  aggregateRangeCall(e: AggregateExpr, s: Steps, groupKey: (l: Labels) => string, groupLabels: (l: Labels) => Labels): Series[] | undefined {
+    if (!SERIES_MAJOR_AGGREGATIONS.has(e.op) || e.param) return undefined;
+    const call = unwrapParens(e.expr);
+    if (call.kind !== 'Call' || !FUSABLE_RANGE_FUNCTIONS.has(call.func) || call.args.length !== 1) return undefined;
+    const arg = unwrapParens(call.args[0]!);
+    if (arg.kind !== 'MatrixSelector' || this.aggregated.has(arg.selector)) return undefined;
+    const raws = this.data.get(arg.selector) ?? [];
+    const n = stepCount(s);
+    // One accumulator row per group of the selected series (a superset of the groups that get
+    // points); bounded so a high-cardinality `by` does not allocate steps x groups cells.
+    const keyOf = new Map<string, number>();
+    const keepName = call.func === 'last_over_time';
+    const rawGroup = raws.map((r) => {
+      const k = groupKey(keepName ? r.metric : dropMetricName(r.metric));
+      let g = keyOf.get(k);
+      if (g === undefined) { g = keyOf.size; keyOf.set(k, g); }
+      return g;
+    });
+    if (keyOf.size * n > MAX_FUSED_CELLS) return undefined;
+    const fold = new StepFold(e.op, keyOf.size * n);
+    const firstMetric: Array<Labels | undefined> = new Array(keyOf.size);
+    const groupOrder: number[] = [];
+    let row = 0;
+    // Evaluated as this.eval(call) would (its samples are accounted as held while the groups
+    // fold them), then the groups' points as aggregateByGroup accounts them.
+    this.checkDeadline();
+    this.evalRangeCall(call, 0, s, {
+      begin: (i) => { row = rawGroup[i]! * n; },
+      point: (k, v) => fold.add(row + k, v),
+      end: (i, metric, points) => {
+        const gi = rawGroup[i]!;
+        if (points > 0 && firstMetric[gi] === undefined) {
+          firstMetric[gi] = metric;
+          groupOrder.push(gi);
+        }
+      },
+    });
+    const out: Series[] = [];
+    let produced = 0;
+    for (const gi of groupOrder) {
+      const ts: number[] = [];
+      const vs: number[] = [];
+      fold.emit(gi * n, n, s, ts, vs);
+      out.push({ metric: groupLabels(firstMetric[gi]!), ts, vs });
+      produced += ts.length;
+    }
+    this.account(produced);
+    return out;
+  }
+
   // ---- function calls ----
 
   evalCall(e: Call, s: Steps): Series[] {
@@ -704,7 +986,7 @@ class Evaluator {
     return this.eval(e.expr, { start, end, interval });
   }
 
-  evalRangeCall(e: Call, matrixIdx: number, s: Steps): Series[] {
+  evalRangeCall(e: Call, matrixIdx: number, s: Steps, sink?: RangeCallSink): Series[] {
     const name = e.func;
     const arg0 = unwrapParens(e.args[matrixIdx]!);
     const agg = arg0.kind === 'MatrixSelector' ? this.aggregated.get(arg0.selector) : undefined;
@@ -723,44 +1005,67 @@ class Evaluator {
     const keepName = name === 'last_over_time';
     const n = stepCount(s);
     let held = 0;
-    for (const raw of series) {
+    // One window object and one context reused for every step: the function sees index bounds
+    // into the series' arrays, which only move forward with the step (two pointers), instead of
+    // a copy of the window's points per step.
+    const w: Window = { ts: [], vs: [], lo: 0, hi: 0 };
+    const ctx: RangeCallContext = { stepTs: 0, rangeStart: 0, rangeEnd: 0, rangeMs, scalars: scalarArgs.map(() => NaN) };
+    const hasScalars = scalarArgs.some((a) => a !== undefined);
+    for (let ri = 0; ri < series.length; ri++) {
       this.checkDeadline();
+      const raw = withoutStaleMarkers(series[ri]!);
+      sink?.begin(ri);
+      let points = 0;
+      const rts = raw.ts;
+      const rvs = raw.vs;
+      const rcs = raw.cs;
+      const len = rts.length;
+      w.ts = rts;
+      w.vs = rvs;
       const ts: number[] = [];
       const vs: number[] = [];
       let step = -1;
+      let lo = 0;
+      let hi = 0;
       for (let t = s.start; t <= s.end; t += s.interval) {
         step++;
         const maxt = (at ?? t) - offsetMs;
         const mint = maxt - rangeMs;
-        const lo = lowerBound(raw.ts, mint);
-        const hi = upperBound(raw.ts, maxt);
-        if (hi <= lo) continue;
-        const w: Window = { ts: [], vs: [] };
-        let samples = 0;
-        for (let i = lo; i < hi; i++) {
-          const v = raw.vs[i]!;
-          if (isStaleNaN(v)) continue;
-          w.ts.push(raw.ts[i]!);
-          w.vs.push(v);
-          if (raw.cs) samples += raw.cs[i]!;
-        }
-        if (w.vs.length === 0) continue;
+        // Both bounds are non-decreasing over the steps (constant with @).
+        while (lo < len && rts[lo]! < mint) lo++;
+        if (hi < lo) hi = lo;
+        while (hi < len && rts[hi]! <= maxt) hi++;
+        const n = hi - lo;
+        if (n <= 0) continue;
         // The window's points are in memory while this step is computed.
-        if (this.currentSamples + w.vs.length > this.maxSamples) tooManySamples();
-        const ctx: RangeCallContext = {
-          stepTs: t, rangeStart: mint, rangeEnd: maxt, rangeMs,
-          scalars: scalarArgs.map((a) => (a ? a[step]! : NaN)),
-        };
+        if (this.currentSamples + n > this.maxSamples) tooManySamples();
+        w.lo = lo;
+        w.hi = hi;
+        ctx.stepTs = t;
+        ctx.rangeStart = mint;
+        ctx.rangeEnd = maxt;
+        if (hasScalars) for (let a = 0; a < scalarArgs.length; a++) ctx.scalars[a] = scalarArgs[a] ? scalarArgs[a]![step]! : NaN;
         let v = fn(w, ctx);
         if (v === undefined) continue;
-        if (agg === 'avg' && raw.cs) v /= samples;
-        ts.push(t);
-        vs.push(v);
+        if (agg === 'avg' && rcs) {
+          let samples = 0;
+          for (let i = lo; i < hi; i++) samples += rcs[i]!;
+          v /= samples;
+        }
+        points++;
+        if (sink) sink.point(step, v);
+        else {
+          ts.push(t);
+          vs.push(v);
+        }
       }
-      if (ts.length > 0) {
-        this.account(ts.length);
-        held += ts.length;
-        out.push({ metric: keepName ? raw.metric : dropMetricName(raw.metric), ts, vs });
+      const metric = keepName ? raw.metric : dropMetricName(raw.metric);
+      if (sink) sink.end(ri, metric, points);
+      if (points > 0) {
+        this.account(points);
+        held += points;
+        // With a sink only the labels are kept (for the duplicate check below).
+        out.push({ metric, ts, vs });
       }
     }
     if (name === 'absent_over_time') {
@@ -1086,7 +1391,7 @@ export async function evaluateExpr(
     for (const t of Array.isArray(got) ? ['raw'] : got.tiers) tiers.add(t);
     if (!Array.isArray(got) && got.aggregated && hint) aggregated.set(w.sel, hint.aggregate);
     const raws: RawSeries[] = rows.map((r) => ({ metric: r.labels, ts: r.timestampsMs, vs: r.values, cs: r.counts }));
-    raws.sort((a, b) => compareLabels(a.metric, b.metric));
+    sortByLabels(raws);
     for (const r of raws) samplesLoaded += r.ts.length;
     seriesFetched += raws.length;
     data.set(w.sel, raws);

@@ -15,9 +15,16 @@ export interface Sample {
 }
 export type Vector = Sample[];
 
+/**
+ * The points of one series inside one step's window: indices [lo, hi) into the series' own
+ * arrays (stale markers already removed), so no per-step copy is made. The engine moves lo and
+ * hi forward with the step.
+ */
 export interface Window {
-  ts: number[];
-  vs: number[];
+  ts: ArrayLike<number>;
+  vs: ArrayLike<number>;
+  lo: number;
+  hi: number;
 }
 
 export interface RangeCallContext {
@@ -33,19 +40,29 @@ export interface RangeCallContext {
 
 export type RangeFunction = (w: Window, ctx: RangeCallContext) => number | undefined;
 
+/** The window's values as a fresh array (for functions that sort them). */
+function windowValues(w: Window): number[] {
+  const out = new Array<number>(w.hi - w.lo);
+  for (let i = w.lo; i < w.hi; i++) out[i - w.lo] = w.vs[i]!;
+  return out;
+}
+
 function extrapolatedRate(w: Window, ctx: RangeCallContext, isCounter: boolean, isRate: boolean): number | undefined {
-  const n = w.vs.length;
+  const { ts, vs, lo, hi } = w;
+  const n = hi - lo;
   if (n < 2) return undefined;
-  let result = w.vs[n - 1]! - w.vs[0]!;
+  const first = vs[lo]!;
+  let result = vs[hi - 1]! - first;
   if (isCounter) {
     let last = 0;
-    for (const v of w.vs) {
+    for (let i = lo; i < hi; i++) {
+      const v = vs[i]!;
       if (v < last) result += last;
       last = v;
     }
   }
-  const firstT = w.ts[0]!;
-  const lastT = w.ts[n - 1]!;
+  const firstT = ts[lo]!;
+  const lastT = ts[hi - 1]!;
   let durationToStart = (firstT - ctx.rangeStart) / 1000;
   let durationToEnd = (ctx.rangeEnd - lastT) / 1000;
   const sampledInterval = (lastT - firstT) / 1000;
@@ -53,9 +70,9 @@ function extrapolatedRate(w: Window, ctx: RangeCallContext, isCounter: boolean, 
   const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
   let extrapolateToInterval = sampledInterval;
   if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
-  if (isCounter && result > 0 && w.vs[0]! >= 0) {
+  if (isCounter && result > 0 && first >= 0) {
     // A counter cannot go below zero: do not extrapolate past the point where it would be 0.
-    const durationToZero = sampledInterval * (w.vs[0]! / result);
+    const durationToZero = sampledInterval * (first / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
   extrapolateToInterval += durationToStart;
@@ -67,12 +84,12 @@ function extrapolatedRate(w: Window, ctx: RangeCallContext, isCounter: boolean, 
 }
 
 function instantValue(w: Window, isRate: boolean): number | undefined {
-  const n = w.vs.length;
-  if (n < 2) return undefined;
-  const last = w.vs[n - 1]!;
-  const prev = w.vs[n - 2]!;
+  const { ts, vs, lo, hi } = w;
+  if (hi - lo < 2) return undefined;
+  const last = vs[hi - 1]!;
+  const prev = vs[hi - 2]!;
   let result = isRate && last < prev ? last : last - prev;
-  const sampledInterval = w.ts[n - 1]! - w.ts[n - 2]!;
+  const sampledInterval = ts[hi - 1]! - ts[hi - 2]!;
   if (sampledInterval === 0) return undefined;
   if (isRate) result /= sampledInterval / 1000;
   return result;
@@ -81,13 +98,14 @@ function instantValue(w: Window, isRate: boolean): number | undefined {
 /** Least-squares fit with Kahan sums (promql linearRegression). */
 function linearRegression(w: Window, interceptTime: number): [number, number] {
   let n = 0, sumX = 0, cX = 0, sumY = 0, cY = 0, sumXY = 0, cXY = 0, sumX2 = 0, cX2 = 0;
-  const initY = w.vs[0]!;
+  const { ts, vs, lo, hi } = w;
+  const initY = vs[lo]!;
   let constY = true;
-  for (let i = 0; i < w.vs.length; i++) {
-    const y = w.vs[i]!;
-    if (constY && i > 0 && y !== initY) constY = false;
+  for (let i = lo; i < hi; i++) {
+    const y = vs[i]!;
+    if (constY && i > lo && y !== initY) constY = false;
     n += 1;
-    const x = (w.ts[i]! - interceptTime) / 1e3;
+    const x = (ts[i]! - interceptTime) / 1e3;
     [sumX, cX] = kahanSumInc(x, sumX, cX);
     [sumY, cY] = kahanSumInc(y, sumY, cY);
     [sumXY, cXY] = kahanSumInc(x * y, sumXY, cXY);
@@ -105,13 +123,22 @@ function linearRegression(w: Window, interceptTime: number): [number, number] {
   return [slope, intercept];
 }
 
-function avgOverTime(vs: number[]): number {
+// The Kahan steps below are kahanSumInc written out in place (same operations, same order):
+// the tuple it returns is an allocation per point in the hottest loops.
+
+function avgOverTime(w: Window): number {
+  const { vs, lo, hi } = w;
   let sum = 0, mean = 0, count = 0, c = 0;
   let incremental = false;
-  for (const f of vs) {
+  for (let i = lo; i < hi; i++) {
+    const f = vs[i]!;
     count++;
     if (!incremental) {
-      const [ns, nc] = kahanSumInc(f, sum, c);
+      const ns = sum + f;
+      let nc = c;
+      if (!Number.isFinite(ns) && !Number.isNaN(ns)) nc = 0;
+      else if (Math.abs(sum) >= Math.abs(f)) nc += (sum - ns) + f;
+      else nc += (f - ns) + sum;
       if (count === 1 || Number.isFinite(ns) || Number.isNaN(ns)) {
         sum = ns; c = nc;
         continue;
@@ -131,9 +158,11 @@ function avgOverTime(vs: number[]): number {
   return incremental ? mean + c : (sum + c) / count;
 }
 
-function varianceOverTime(vs: number[]): number {
+function varianceOverTime(w: Window): number {
+  const { vs, lo, hi } = w;
   let count = 0, mean = 0, cMean = 0, aux = 0, cAux = 0;
-  for (const f of vs) {
+  for (let i = lo; i < hi; i++) {
+    const f = vs[i]!;
     count++;
     const delta = f - (mean + cMean);
     [mean, cMean] = kahanSumInc(delta / count, mean, cMean);
@@ -147,13 +176,14 @@ function holtWinters(w: Window, ctx: RangeCallContext): number | undefined {
   const tf = ctx.scalars[2]!;
   if (!(sf > 0 && sf < 1)) throw new PromQLError('execution', `invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf.toFixed(6)}`);
   if (!(tf > 0 && tf < 1)) throw new PromQLError('execution', `invalid trend factor. Expected: 0 < tf < 1, got: ${tf.toFixed(6)}`);
-  const l = w.vs.length;
+  const { vs, lo, hi } = w;
+  const l = hi - lo;
   if (l < 2) return undefined;
   let s0 = 0;
-  let s1 = w.vs[0]!;
-  let b = w.vs[1]! - w.vs[0]!;
+  let s1 = vs[lo]!;
+  let b = vs[lo + 1]! - vs[lo]!;
   for (let i = 1; i < l; i++) {
-    const x = sf * w.vs[i]!;
+    const x = sf * vs[lo + i]!;
     // calcTrendValue: the first step keeps the initial trend.
     if (i - 1 !== 0) b = tf * (s1 - s0) + (1 - tf) * b;
     const y = (1 - sf) * (s1 + b);
@@ -169,59 +199,78 @@ export const RANGE_FUNCTIONS: Record<string, RangeFunction> = {
   delta: (w, c) => extrapolatedRate(w, c, false, false),
   irate: (w) => instantValue(w, true),
   idelta: (w) => instantValue(w, false),
-  deriv: (w) => (w.vs.length < 2 ? undefined : linearRegression(w, w.ts[0]!)[0]),
+  deriv: (w) => (w.hi - w.lo < 2 ? undefined : linearRegression(w, w.ts[w.lo]!)[0]),
   predict_linear: (w, c) => {
-    if (w.vs.length < 2) return undefined;
+    if (w.hi - w.lo < 2) return undefined;
     const [slope, intercept] = linearRegression(w, c.stepTs);
     return slope * c.scalars[1]! + intercept;
   },
   holt_winters: holtWinters,
-  avg_over_time: (w) => (w.vs.length === 0 ? undefined : avgOverTime(w.vs)),
+  avg_over_time: (w) => (w.hi === w.lo ? undefined : avgOverTime(w)),
   sum_over_time: (w) => {
-    if (w.vs.length === 0) return undefined;
+    if (w.hi === w.lo) return undefined;
+    const vs = w.vs;
     let sum = 0, c = 0;
-    for (const v of w.vs) [sum, c] = kahanSumInc(v, sum, c);
+    for (let i = w.lo; i < w.hi; i++) {
+      const v = vs[i]!;
+      const t = sum + v;
+      if (!Number.isFinite(t) && !Number.isNaN(t)) c = 0;
+      else if (Math.abs(sum) >= Math.abs(v)) c += (sum - t) + v;
+      else c += (v - t) + sum;
+      sum = t;
+    }
     return !Number.isFinite(sum) && !Number.isNaN(sum) ? sum : sum + c;
   },
-  count_over_time: (w) => (w.vs.length === 0 ? undefined : w.vs.length),
+  count_over_time: (w) => (w.hi === w.lo ? undefined : w.hi - w.lo),
   min_over_time: (w) => {
-    if (w.vs.length === 0) return undefined;
-    let m = w.vs[0]!;
-    for (const v of w.vs) if (v < m || Number.isNaN(m)) m = v;
+    if (w.hi === w.lo) return undefined;
+    const vs = w.vs;
+    let m = vs[w.lo]!;
+    for (let i = w.lo; i < w.hi; i++) {
+      const v = vs[i]!;
+      if (v < m || Number.isNaN(m)) m = v;
+    }
     return m;
   },
   max_over_time: (w) => {
-    if (w.vs.length === 0) return undefined;
-    let m = w.vs[0]!;
-    for (const v of w.vs) if (v > m || Number.isNaN(m)) m = v;
+    if (w.hi === w.lo) return undefined;
+    const vs = w.vs;
+    let m = vs[w.lo]!;
+    for (let i = w.lo; i < w.hi; i++) {
+      const v = vs[i]!;
+      if (v > m || Number.isNaN(m)) m = v;
+    }
     return m;
   },
-  last_over_time: (w) => (w.vs.length === 0 ? undefined : w.vs[w.vs.length - 1]),
-  present_over_time: (w) => (w.vs.length === 0 ? undefined : 1),
-  absent_over_time: (w) => (w.vs.length === 0 ? undefined : 1),
-  stddev_over_time: (w) => (w.vs.length === 0 ? undefined : Math.sqrt(varianceOverTime(w.vs))),
-  stdvar_over_time: (w) => (w.vs.length === 0 ? undefined : varianceOverTime(w.vs)),
-  quantile_over_time: (w, c) => (w.vs.length === 0 ? undefined : quantile(c.scalars[0]!, w.vs)),
+  last_over_time: (w) => (w.hi === w.lo ? undefined : w.vs[w.hi - 1]),
+  present_over_time: (w) => (w.hi === w.lo ? undefined : 1),
+  absent_over_time: (w) => (w.hi === w.lo ? undefined : 1),
+  stddev_over_time: (w) => (w.hi === w.lo ? undefined : Math.sqrt(varianceOverTime(w))),
+  stdvar_over_time: (w) => (w.hi === w.lo ? undefined : varianceOverTime(w)),
+  quantile_over_time: (w, c) => (w.hi === w.lo ? undefined : quantile(c.scalars[0]!, windowValues(w))),
   mad_over_time: (w) => {
-    if (w.vs.length === 0) return undefined;
-    const median = quantile(0.5, w.vs);
-    return quantile(0.5, w.vs.map((v) => Math.abs(v - median)));
+    if (w.hi === w.lo) return undefined;
+    const vals = windowValues(w);
+    const median = quantile(0.5, vals);
+    return quantile(0.5, vals.map((v) => Math.abs(v - median)));
   },
   changes: (w) => {
-    if (w.vs.length === 0) return undefined;
+    if (w.hi === w.lo) return undefined;
+    const vs = w.vs;
     let changes = 0;
-    let prev = w.vs[0]!;
-    for (let i = 1; i < w.vs.length; i++) {
-      const cur = w.vs[i]!;
+    let prev = vs[w.lo]!;
+    for (let i = w.lo + 1; i < w.hi; i++) {
+      const cur = vs[i]!;
       if (cur !== prev && !(Number.isNaN(cur) && Number.isNaN(prev))) changes++;
       prev = cur;
     }
     return changes;
   },
   resets: (w) => {
-    if (w.vs.length === 0) return undefined;
+    if (w.hi === w.lo) return undefined;
+    const vs = w.vs;
     let resets = 0;
-    for (let i = 1; i < w.vs.length; i++) if (w.vs[i]! < w.vs[i - 1]!) resets++;
+    for (let i = w.lo + 1; i < w.hi; i++) if (vs[i]! < vs[i - 1]!) resets++;
     return resets;
   },
 };
