@@ -8,7 +8,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 let server: TestServer;
 beforeAll(async () => {
   // A slow flush interval and a tiny queue make the queue fill deterministically.
-  server = await startTestServer({ writer: { maxQueueRows: 1_000, flushIntervalMs: 1_500, maxBatchRows: 100_000 } });
+  server = await startTestServer({ writer: { maxQueueRows: 1_000, flushIntervalMs: 1_500, metricsFlushIntervalMs: 1_500, maxBatchRows: 100_000 } });
 });
 afterAll(async () => {
   await server?.stop();

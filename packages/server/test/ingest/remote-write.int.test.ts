@@ -9,7 +9,7 @@ beforeAll(async () => {
   server = await startTestServer({
     remoteWrite: { maxBodyBytes: 64 * 1024, maxDecompressedBytes: 256 * 1024 },
     // A slow flush and a small queue make the 429 deterministic (see overload.int.test.ts).
-    writer: { maxQueueRows: 1_000, flushIntervalMs: 1_500, maxBatchRows: 100_000 },
+    writer: { maxQueueRows: 1_000, flushIntervalMs: 1_500, metricsFlushIntervalMs: 1_500, maxBatchRows: 100_000 },
   });
 });
 afterAll(async () => {
