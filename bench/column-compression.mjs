@@ -9,10 +9,11 @@
 //
 // rows: spans and log records per run (default 200,000); rounds: default 3. Reported CPU is
 // process CPU (all threads) per row, including the final checkpoint that compresses the data.
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { dirBytes } from './lib/prom-bench.mjs';
 import { T0, logBatch, spanBatch } from './lib/telemetry-batches.mjs';
 
 const ROWS = Number(process.argv[2] ?? 200_000);
@@ -23,14 +24,6 @@ const cpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-function dirBytes(dir) {
-  let total = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    total += e.isDirectory() ? dirBytes(p) : statSync(p).size;
-  }
-  return total;
-}
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const builds = [];
