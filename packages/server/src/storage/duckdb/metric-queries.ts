@@ -6,7 +6,7 @@ import { SightlineError } from '../../errors.js';
 import type { ExemplarRow, ExpHistogramRow, MetricNameInfo, SamplesQuery, SeriesInfo, SeriesQuery, SeriesMatcher, SeriesSamples, SeriesSelectQuery, SelectedSeriesSamples } from '../store.js';
 import { parseArray, parseLabels, parseObject } from './json-text.js';
 import { TIERS, partitionOfDay } from '../rollup-tiers.js';
-import { daysForMs, unionAll, withPartitions } from './partition-query.js';
+import { acquireExisting, daysForMs, releaseAll, unionAll, withPartitions, type HeldPartitions } from './partition-query.js';
 import type { Partition, PartitionSet } from './partitions.js';
 import type { ReaderPool } from './reader-pool.js';
 import type { TierSets } from './rollups.js';
@@ -64,18 +64,8 @@ export class MetricQueries {
    * the time the tiers cover, as queries still find them. `empty` when no partition holds data.
    */
   private async withActiveSeries<T>(p: Params, tenant: string, startMs: number, endMs: number, empty: T, body: (active: string) => Promise<T>): Promise<T> {
-    const held: Array<[PartitionSet, Partition]> = [];
-    const acquire = async (set: PartitionSet, days: readonly number[]): Promise<Partition[]> => {
-      const parts: Partition[] = [];
-      for (const day of days) {
-        const part = await set.acquire(day, false);
-        if (part) {
-          held.push([set, part]);
-          parts.push(part);
-        }
-      }
-      return parts;
-    };
+    const held: HeldPartitions = [];
+    const acquire = (set: PartitionSet, days: readonly number[]) => acquireExisting(set, days, held);
     try {
       const selects: string[] = [];
       const raw = await acquire(this.set, daysForMs(this.set, startMs, endMs));
@@ -94,7 +84,7 @@ export class MetricQueries {
       }
       return selects.length === 0 ? empty : await body(selects.join('\nUNION ALL\n'));
     } finally {
-      for (const [set, part] of held) set.release(part);
+      releaseAll(held);
     }
   }
 

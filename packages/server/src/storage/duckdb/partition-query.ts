@@ -4,16 +4,33 @@ import type { Partition, PartitionSet } from './partitions.js';
 import { dayOfMs, dayOfNs } from './time.js';
 
 export async function withPartitions<T>(set: PartitionSet, days: readonly number[], empty: T, body: (parts: Partition[]) => Promise<T>): Promise<T> {
-  const parts: Partition[] = [];
+  const held: HeldPartitions = [];
   try {
-    for (const day of days) {
-      const p = await set.acquire(day, false);
-      if (p) parts.push(p);
-    }
+    const parts = await acquireExisting(set, days, held);
     return parts.length === 0 ? empty : await body(parts);
   } finally {
-    for (const p of parts) set.release(p);
+    releaseAll(held);
   }
+}
+
+/** Partitions acquired from possibly several sets, to give back with releaseAll. */
+export type HeldPartitions = Array<[PartitionSet, Partition]>;
+
+/** Acquires the existing partitions of `days` (never creating one), recording them in `held`. */
+export async function acquireExisting(set: PartitionSet, days: readonly number[], held: HeldPartitions): Promise<Partition[]> {
+  const parts: Partition[] = [];
+  for (const day of days) {
+    const p = await set.acquire(day, false);
+    if (p) {
+      held.push([set, p]);
+      parts.push(p);
+    }
+  }
+  return parts;
+}
+
+export function releaseAll(held: HeldPartitions): void {
+  for (const [set, p] of held.splice(0)) set.release(p);
 }
 
 /** Existing days overlapping [startNs, endNs). */
