@@ -4,21 +4,17 @@
 // days and prints each acknowledgement. It is killed without warning at several moments, then
 // restarted on the same data directory. At the end every sample written before, and every
 // acknowledged late sample, reads back once with its value, and what is stored holds no repeats.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { prepareStorageChild } from '../helpers/storage-child.js';
 import { createDuckDbStore } from '../../src/storage/index.js';
 import type { Store } from '../../src/storage/store.js';
 import { sampleBatch, series } from './batch-helpers.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const srcDir = resolve(here, '../../src');
-const repoRoot = resolve(here, '../../../..');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const D1 = Date.UTC(2026, 10, 20);
@@ -78,15 +74,7 @@ async function readAll(store: Store, fps: number[]): Promise<Map<number, { ts: F
 it('loses and repeats no sample when killed during sealing and day-file rewrites', async () => {
   work = await mkdtemp(join(tmpdir(), 'sightline-seal-crash-'));
   const dataDir = join(work, 'data');
-  // The storage room imports no other room, so it compiles on its own for a plain Node child.
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [
-    tsc, join(srcDir, 'storage', 'index.ts'), '--outDir', join(work, 'build'), '--rootDir', srcDir, '--module', 'nodenext',
-    '--moduleResolution', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node', '--esModuleInterop',
-  ], { cwd: repoRoot, stdio: 'pipe' });
-  await symlink(join(repoRoot, 'node_modules'), join(work, 'node_modules'));
-  await writeFile(join(work, 'package.json'), '{"type":"module"}');
-  await writeFile(join(work, 'child.mjs'), CHILD);
+  const childScript = await prepareStorageChild(work, CHILD);
 
   // Two closed days of BASE_SERIES series every 15 s, written before any sealing: enough raw
   // rows that a sealed day file is mostly free blocks, so sealing rewrites it.
@@ -104,7 +92,7 @@ it('loses and repeats no sample when killed during sealing and day-file rewrites
   const seals: Array<{ samples: number; compacted: number }> = [];
   for (const [cycle, killAfter] of KILL_AFTER_MS.entries()) {
     const args = [dataDir, NOW, D1, cycle * PER_CYCLE, (cycle + 1) * PER_CYCLE, late.fingerprint].map(String);
-    const child = spawn(process.execPath, [join(work, 'child.mjs'), ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [childScript, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     await new Promise<void>((done, fail) => {
