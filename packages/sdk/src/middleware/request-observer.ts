@@ -1,11 +1,12 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType, setRPCMetadata } from '@opentelemetry/core';
 import { CORRELATION_KEY, correlationIdFrom, ensureContextManager } from '../context.js';
 import { CORRELATION_HEADER, isValidCorrelationId, newCorrelationId } from '../correlation.js';
 import { logger as sharedLogger, type Logger, type LogLevel } from '../logger.js';
 import { normaliseMethod, recordObservedServerRequest, serverRequestEnded, serverRequestStarted } from '../metrics/http-red.js';
+import { leanServerSpansFor, startServerSpan, ServerSpan } from '../server-span.js';
 import { getTracer, recordError } from '../tracing.js';
 
 /**
@@ -116,9 +117,8 @@ class RequestObservation implements RequestState {
   logMode: RequestLogMode | undefined = undefined;
   slowRequestMs: number | undefined = undefined;
   successLevel: LogLevel | undefined = undefined;
-  readonly startMs = performance.now();
-
   constructor(
+    readonly startMs: number,
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly span: Span,
@@ -178,13 +178,20 @@ export function beginRequest(req: IncomingMessage, res: ServerResponse, options?
   // Only what a sampler may want is set at start (and only for samplers that look); the
   // rest is added at the end, and only when the span is recording (unsampled requests never
   // build those attributes).
-  const span = getTracer().startSpan(
-    method,
-    settings.startAttributes
-      ? { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.scheme': scheme, 'url.path': path } }
-      : SERVER_SPAN_OPTIONS,
-    parent,
-  );
+  const startMs = performance.now();
+  const tracer = getTracer();
+  // Under init()'s own provider (whose samplers ignore attributes) the server span is the
+  // SDK's lean span, handed to the same span processors; otherwise the tracer makes it.
+  const span =
+    !settings.startAttributes && leanServerSpansFor(tracer)
+      ? startServerSpan(method, parent, startMs)
+      : tracer.startSpan(
+          method,
+          settings.startAttributes
+            ? { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.scheme': scheme, 'url.path': path } }
+            : SERVER_SPAN_OPTIONS,
+          parent,
+        );
   let ctx = setRPCMetadata(trace.setSpan(parent, span), { type: RPCType.HTTP, span });
   // With init()'s propagator the id was extracted already; without it, read the header here.
   let correlationId = correlationIdFrom(ctx);
@@ -196,7 +203,7 @@ export function beginRequest(req: IncomingMessage, res: ServerResponse, options?
   }
   if (!res.headersSent) res.setHeader(CORRELATION_HEADER, correlationId);
 
-  const state = new RequestObservation(req, res, span, ctx, correlationId, method, path, scheme);
+  const state = new RequestObservation(startMs, req, res, span, ctx, correlationId, method, path, scheme);
   if (options !== undefined) state.adopt(options);
   (req as unknown as Record<symbol, RequestObservation>)[STATE] = state;
   (res as unknown as Record<symbol, RequestObservation>)[STATE] = state;
@@ -250,16 +257,19 @@ function finish(state: RequestObservation): void {
   }
   const aborted = !res.writableFinished;
   const status = aborted ? 499 : res.statusCode;
-  const durationMs = performance.now() - state.startMs;
+  const endMs = performance.now();
+  const durationMs = endMs - state.startMs;
   const route = resolveRoute(state);
   const errorType = aborted ? 'aborted' : state.error !== undefined ? errorName(state.error) : status >= 500 ? String(status) : undefined;
 
   if (span.isRecording()) {
-    span.setAttributes(endAttributes(state, status, route, errorType));
+    setEndAttributes(span, state, status, route, errorType);
     if (route !== undefined) span.updateName(`${method} ${route}`);
-    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    if (status >= 500) span.setStatus(ERROR_STATUS);
   }
-  span.end();
+  // The lean span ends at the observer's own clock reading (one per request end).
+  if (span instanceof ServerSpan) span.endAt(endMs);
+  else span.end();
 
   const lengthHeader = req.headers['content-length'];
   const requestBytes = lengthHeader ? Number(lengthHeader) : 0;
@@ -298,45 +308,45 @@ function resolveRoute(state: RequestObservation): string | undefined {
   return route;
 }
 
-function endAttributes(state: RequestObservation, status: number, route: string | undefined, errorType: string | undefined): Attributes {
+const ERROR_STATUS = { code: SpanStatusCode.ERROR };
+
+/** Sets the end attributes on the span one by one (no attribute object built per request). */
+function setEndAttributes(span: Span, state: RequestObservation, status: number, route: string | undefined, errorType: string | undefined): void {
   const { req } = state;
-  const attrs: Attributes = {
-    'http.response.status_code': status,
-    'network.protocol.version': req.httpVersion,
-    'correlation.id': state.correlationId,
-  };
+  span.setAttribute('http.response.status_code', status);
+  span.setAttribute('network.protocol.version', req.httpVersion);
+  span.setAttribute('correlation.id', state.correlationId);
   if (!settings.startAttributes) {
-    attrs['http.request.method'] = state.method;
-    attrs['url.scheme'] = state.scheme;
-    attrs['url.path'] = state.path;
+    span.setAttribute('http.request.method', state.method);
+    span.setAttribute('url.scheme', state.scheme);
+    span.setAttribute('url.path', state.path);
   }
-  if (route !== undefined) attrs['http.route'] = route;
-  if (errorType !== undefined) attrs['error.type'] = errorType;
+  if (route !== undefined) span.setAttribute('http.route', route);
+  if (errorType !== undefined) span.setAttribute('error.type', errorType);
   const host = req.headers.host;
   if (host) {
     const { address, port } = cachedSplitHost(host);
-    attrs['server.address'] = address;
-    if (port !== undefined) attrs['server.port'] = port;
+    span.setAttribute('server.address', address);
+    if (port !== undefined) span.setAttribute('server.port', port);
   }
-  if (req.method !== state.method) attrs['http.request.method_original'] = req.method ?? '';
+  if (req.method !== state.method) span.setAttribute('http.request.method_original', req.method ?? '');
   const url = req.url;
   if (url !== undefined) {
     const q = url.indexOf('?');
-    if (q !== -1 && q < url.length - 1) attrs['url.query'] = redactQuery(url.slice(q + 1));
+    if (q !== -1 && q < url.length - 1) span.setAttribute('url.query', redactQuery(url.slice(q + 1)));
   }
   if (settings.spanAttributes === 'full') {
     // Reading the peer address is a getpeername() call per request: only when asked for.
     const socket = req.socket as { remoteAddress?: string; remotePort?: number } | null;
     const ua = req.headers['user-agent'];
-    if (ua !== undefined) attrs['user_agent.original'] = ua;
+    if (ua !== undefined) span.setAttribute('user_agent.original', ua);
     const peer = socket?.remoteAddress;
     if (peer !== undefined) {
-      attrs['network.peer.address'] = peer;
-      attrs['client.address'] = clientAddress(req) ?? peer;
+      span.setAttribute('network.peer.address', peer);
+      span.setAttribute('client.address', clientAddress(req) ?? peer);
     }
-    if (socket?.remotePort !== undefined) attrs['network.peer.port'] = socket.remotePort;
+    if (socket?.remotePort !== undefined) span.setAttribute('network.peer.port', socket.remotePort);
   }
-  return attrs;
 }
 
 // A server answers under one or a few Host names: the last split is kept.
