@@ -3,8 +3,8 @@
 // a field silently. Real node:http servers on 127.0.0.1, the official OpenTelemetry SDK.
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket, type AddressInfo } from 'node:net';
-import { context, propagation, SpanStatusCode, trace, type Context, type SpanContext } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { context, createContextKey, propagation, SpanStatusCode, trace, type Context, type SpanContext } from '@opentelemetry/api';
+import { CompositePropagator, getRPCMetadata, RPCType, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -18,7 +18,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ensureContextManager } from '../src/context.js';
+import { CORRELATION_KEY, ensureContextManager } from '../src/context.js';
 import { CorrelationPropagator } from '../src/correlation.js';
 import { encodeTraceExportRequest } from '../src/export/otlp-trace-serializer.js';
 import { PooledIdGenerator } from '../src/id-generator.js';
@@ -425,5 +425,74 @@ describe('lean server span', () => {
     await (await fetch(`${base}/ok/4`)).arrayBuffer();
     for (let i = 0; i < 100 && exporter.getFinishedSpans().length < 2; i++) await new Promise((r) => setTimeout(r, 10));
     expect(serverSpans(exporter.getFinishedSpans() as ReadableSpan[]).some((s) => s instanceof ServerSpan)).toBe(false);
+  });
+});
+
+describe('request context', () => {
+  it('holds the server span, RPC metadata and correlation id over the caller context, and derives like BaseContext', async () => {
+    useLeanServerSpans(provider);
+    let seen: { ctx: Context; span: unknown; corr: unknown; rpc: ReturnType<typeof getRPCMetadata>; tenant?: string } | undefined;
+    let derived: { span: unknown; corr: unknown; tenant?: string; rpc: unknown; childParent?: string } | undefined;
+    let deleted: { span: unknown; corr: unknown; tenant?: string } | undefined;
+    const base = await listen((req, res) => {
+      const ctx = context.active();
+      seen = {
+        ctx,
+        span: trace.getSpan(ctx),
+        corr: ctx.getValue(CORRELATION_KEY),
+        rpc: getRPCMetadata(ctx),
+        tenant: propagation.getBaggage(ctx)?.getEntry('tenant')?.value,
+      };
+      // What the Express instrumentation does: the route goes on the RPC metadata.
+      getRPCMetadata(ctx)!.route = '/orders/:id';
+      const key = createContextKey('test.key');
+      const child = ctx.setValue(key, 1);
+      derived = {
+        span: trace.getSpan(child),
+        corr: child.getValue(CORRELATION_KEY),
+        tenant: propagation.getBaggage(child)?.getEntry('tenant')?.value,
+        rpc: getRPCMetadata(child),
+      };
+      expect(child.getValue(key)).toBe(1);
+      expect(ctx.getValue(key)).toBeUndefined();
+      const noSpan = trace.deleteSpan(ctx);
+      deleted = { span: trace.getSpan(noSpan), corr: noSpan.getValue(CORRELATION_KEY), tenant: propagation.getBaggage(noSpan)?.getEntry('tenant')?.value };
+      expect(trace.getSpan(ctx)).toBe(seen.span); // the request context itself is unchanged
+      void req;
+      res.end('x');
+    });
+    // No x-correlation-id: the id is made by the observer, not extracted into the caller context.
+    await request(`${base}/orders/7`, 'GET', { baggage: 'tenant=acme' });
+    for (let i = 0; i < 100 && exporter.getFinishedSpans().length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    const span = exporter.getFinishedSpans()[0]!;
+    expect(seen!.span).toBe(span);
+    const corr = span.attributes['correlation.id'];
+    expect(corr).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
+    expect(seen!.corr).toBe(corr);
+    expect(seen!.tenant).toBe('acme');
+    expect(seen!.rpc).toMatchObject({ type: RPCType.HTTP, span });
+    expect(derived).toEqual({ span, corr, tenant: 'acme', rpc: seen!.rpc });
+    expect(deleted).toEqual({ span: undefined, corr, tenant: 'acme' });
+    expect(span.name).toBe('GET /orders/:id');
+    expect(span.attributes['http.route']).toBe('/orders/:id');
+  });
+});
+
+describe('server emit wrapper', () => {
+  it("runs 'request' listeners with the server as `this`, inside the request context", async () => {
+    let self: unknown;
+    let active: Context | undefined;
+    let state: ReturnType<typeof requestState>;
+    const server = http.createServer(function (this: unknown, req, res) {
+      self = this;
+      active = context.active();
+      state = requestState(req);
+      res.end('x');
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    await request(`http://127.0.0.1:${(server.address() as AddressInfo).port}/t`, 'GET', {});
+    expect(self).toBe(server);
+    expect(active).toBe(state!.context);
   });
 });

@@ -1,8 +1,8 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType, setRPCMetadata } from '@opentelemetry/core';
-import { CORRELATION_KEY, correlationIdFrom, ensureContextManager } from '../context.js';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { correlationIdFrom, ensureContextManager, RequestContext } from '../context.js';
 import { CORRELATION_HEADER, isValidCorrelationId, newCorrelationId } from '../correlation.js';
 import { logger as sharedLogger, type Logger, type LogLevel } from '../logger.js';
 import { normaliseMethod, recordObservedServerRequest, serverRequestEnded, serverRequestStarted } from '../metrics/http-red.js';
@@ -192,15 +192,16 @@ export function beginRequest(req: IncomingMessage, res: ServerResponse, options?
             : SERVER_SPAN_OPTIONS,
           parent,
         );
-  let ctx = setRPCMetadata(trace.setSpan(parent, span), { type: RPCType.HTTP, span });
   // With init()'s propagator the id was extracted already; without it, read the header here.
-  let correlationId = correlationIdFrom(ctx);
+  let correlationId = correlationIdFrom(parent);
   if (correlationId === undefined) {
     const header = req.headers[CORRELATION_HEADER];
     const fromHeader = Array.isArray(header) ? header[0] : header;
     correlationId = isValidCorrelationId(fromHeader) ? fromHeader : correlationIdForTrace(span.spanContext().traceId);
-    ctx = ctx.setValue(CORRELATION_KEY, correlationId);
   }
+  // Span, RPC metadata (the Express instrumentation writes the route there) and correlation id
+  // on top of the caller's context, in one object.
+  const ctx = new RequestContext(parent, span, { type: RPCType.HTTP, span }, correlationId);
   if (!res.headersSent) res.setHeader(CORRELATION_HEADER, correlationId);
 
   const state = new RequestObservation(startMs, req, res, span, ctx, correlationId, method, path, scheme);
