@@ -226,6 +226,29 @@ export class ServerSpan implements Span, ReadableSpan {
     return this;
   }
 
+  /**
+   * Sets attributes the SDK made itself (valid keys and values, no nulls). When the span has
+   * no attributes yet, the default limits apply (no value length limit) and they fit the count
+   * limit, the object becomes the span's attribute map as it is: what `setAttributes` would
+   * build key by key. Otherwise it is `setAttributes`.
+   * @internal
+   */
+  adoptAttributes(attributes: Attributes): void {
+    if (this.attributeCount === 0 && !this.ended) {
+      const { attributeCountLimit, attributeValueLengthLimit } = this.pipeline.limits;
+      if (attributeValueLengthLimit === Infinity) {
+        let count = 0;
+        for (const key in attributes) if (Object.prototype.hasOwnProperty.call(attributes, key)) count++;
+        if (attributeCountLimit === undefined || count <= attributeCountLimit) {
+          this.attributes = attributes;
+          this.attributeCount = count;
+          return;
+        }
+      }
+    }
+    this.setAttributes(attributes);
+  }
+
   setAttributes(attributes: Attributes): this {
     for (const key in attributes) {
       if (Object.prototype.hasOwnProperty.call(attributes, key)) this.setAttribute(key, attributes[key]);

@@ -298,6 +298,49 @@ describe('lean server span', () => {
     expect(handling.correlation_id).toBe(second.attributes['correlation.id']);
   });
 
+  it('with the default span limits (the end attributes are adopted whole) still exports what the official span does', async () => {
+    const defaults = new TracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'lean-test-defaults' }),
+      sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+      idGenerator: new PooledIdGenerator(),
+      spanProcessors: [new SimpleSpanProcessor({ exporter })],
+    });
+    trace.disable();
+    trace.setGlobalTracerProvider(defaults);
+    try {
+      const official = await runScenarios();
+      exporter.reset();
+      useLeanServerSpans(defaults);
+      const lean = await runScenarios();
+      expect(serverSpans(lean).every((s) => s instanceof ServerSpan)).toBe(true);
+      expect(lean.map(shape)).toEqual(official.map(shape));
+      // A request whose handler set no attributes: exactly the observer's end attributes.
+      const missing = serverSpans(lean).find((s) => s.attributes['url.path'] === '/missing')!;
+      expect(Object.keys(missing.attributes).sort()).toEqual(
+        [
+          'correlation.id',
+          'http.request.method',
+          'http.request.method_original',
+          'http.response.status_code',
+          'network.protocol.version',
+          'server.address',
+          'server.port',
+          'url.path',
+          'url.scheme',
+        ].sort(),
+      );
+      // The handler's attributes fill the count limit first; end attributes beyond it are
+      // dropped, as with the official span (the map is not adopted then).
+      const many = serverSpans(lean)[3]!;
+      expect(Object.keys(many.attributes)).toHaveLength(128);
+      expect(many.attributes).not.toHaveProperty('url.path');
+      expect(many.droppedAttributesCount).toBe(official.filter((x) => x.kind === 1)[3]!.droppedAttributesCount);
+    } finally {
+      trace.disable();
+      trace.setGlobalTracerProvider(provider);
+    }
+  });
+
   it('parents a child span started with the OpenTelemetry API to the server span, and both are exported', async () => {
     useLeanServerSpans(provider);
     const base = await listen();

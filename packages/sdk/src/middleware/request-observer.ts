@@ -1,6 +1,6 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import { correlationIdFrom, ensureContextManager, RequestContext } from '../context.js';
 import { CORRELATION_HEADER, isValidCorrelationId, newCorrelationId } from '../correlation.js';
@@ -264,7 +264,9 @@ function finish(state: RequestObservation): void {
   const errorType = aborted ? 'aborted' : state.error !== undefined ? errorName(state.error) : status >= 500 ? String(status) : undefined;
 
   if (span.isRecording()) {
-    setEndAttributes(span, state, status, route, errorType);
+    const attrs = endAttributes(state, status, route, errorType);
+    if (span instanceof ServerSpan) span.adoptAttributes(attrs);
+    else span.setAttributes(attrs);
     if (route !== undefined) span.updateName(`${method} ${route}`);
     if (status >= 500) span.setStatus(ERROR_STATUS);
   }
@@ -311,43 +313,54 @@ function resolveRoute(state: RequestObservation): string | undefined {
 
 const ERROR_STATUS = { code: SpanStatusCode.ERROR };
 
-/** Sets the end attributes on the span one by one (no attribute object built per request). */
-function setEndAttributes(span: Span, state: RequestObservation, status: number, route: string | undefined, errorType: string | undefined): void {
+/**
+ * The end attributes as one object: the ones every request has in an object literal of a
+ * fixed shape, the conditional ones after. The lean span takes the object as its attribute
+ * map when nothing set attributes before (see `ServerSpan.adoptAttributes`).
+ */
+function endAttributes(state: RequestObservation, status: number, route: string | undefined, errorType: string | undefined): Attributes {
   const { req } = state;
-  span.setAttribute('http.response.status_code', status);
-  span.setAttribute('network.protocol.version', req.httpVersion);
-  span.setAttribute('correlation.id', state.correlationId);
-  if (!settings.startAttributes) {
-    span.setAttribute('http.request.method', state.method);
-    span.setAttribute('url.scheme', state.scheme);
-    span.setAttribute('url.path', state.path);
-  }
-  if (route !== undefined) span.setAttribute('http.route', route);
-  if (errorType !== undefined) span.setAttribute('error.type', errorType);
+  const attrs: Attributes = settings.startAttributes
+    ? {
+        'http.response.status_code': status,
+        'network.protocol.version': req.httpVersion,
+        'correlation.id': state.correlationId,
+      }
+    : {
+        'http.response.status_code': status,
+        'network.protocol.version': req.httpVersion,
+        'correlation.id': state.correlationId,
+        'http.request.method': state.method,
+        'url.scheme': state.scheme,
+        'url.path': state.path,
+      };
+  if (route !== undefined) attrs['http.route'] = route;
+  if (errorType !== undefined) attrs['error.type'] = errorType;
   const host = req.headers.host;
   if (host) {
     const { address, port } = cachedSplitHost(host);
-    span.setAttribute('server.address', address);
-    if (port !== undefined) span.setAttribute('server.port', port);
+    attrs['server.address'] = address;
+    if (port !== undefined) attrs['server.port'] = port;
   }
-  if (req.method !== state.method) span.setAttribute('http.request.method_original', req.method ?? '');
+  if (req.method !== state.method) attrs['http.request.method_original'] = req.method ?? '';
   const url = req.url;
   if (url !== undefined) {
     const q = url.indexOf('?');
-    if (q !== -1 && q < url.length - 1) span.setAttribute('url.query', redactQuery(url.slice(q + 1)));
+    if (q !== -1 && q < url.length - 1) attrs['url.query'] = redactQuery(url.slice(q + 1));
   }
   if (settings.spanAttributes === 'full') {
     // Reading the peer address is a getpeername() call per request: only when asked for.
     const socket = req.socket as { remoteAddress?: string; remotePort?: number } | null;
     const ua = req.headers['user-agent'];
-    if (ua !== undefined) span.setAttribute('user_agent.original', ua);
+    if (ua !== undefined) attrs['user_agent.original'] = ua;
     const peer = socket?.remoteAddress;
     if (peer !== undefined) {
-      span.setAttribute('network.peer.address', peer);
-      span.setAttribute('client.address', clientAddress(req) ?? peer);
+      attrs['network.peer.address'] = peer;
+      attrs['client.address'] = clientAddress(req) ?? peer;
     }
-    if (socket?.remotePort !== undefined) span.setAttribute('network.peer.port', socket.remotePort);
+    if (socket?.remotePort !== undefined) attrs['network.peer.port'] = socket.remotePort;
   }
+  return attrs;
 }
 
 // A server answers under one or a few Host names: the last split is kept.
