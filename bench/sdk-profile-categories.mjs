@@ -26,7 +26,7 @@ for (const [id, t] of selfT) {
   if (idx === -1) { add(asyncHook ? 'AsyncLocalStorage hooks (context propagation)' : stack[0].functionName === '(garbage collector)' || stack[0].functionName === '(program)' ? 'GC and (program)' : 'Node, handler (no SDK frame)', t); continue; }
   const f = stack[idx];
   const u = f.url, fn = f.functionName;
-  const passThrough = (/http-server-instrumentation/.test(u) && fn === 'emit') || (/request-observer/.test(u) && /^(write|end|emit)$/.test(fn)) || (/context\.js|AsyncLocalStorageContextManager/.test(u) && fn === 'with');
+  const passThrough = (/http-server-instrumentation/.test(u) && (fn === 'emit' || fn === 'emitOn')) || (/request-observer/.test(u) && /^(write|end|emit)$/.test(fn)) || (/context\.js|AsyncLocalStorageContextManager/.test(u) && fn === 'with');
   if (passThrough && idx > 0) { add(asyncHook ? 'AsyncLocalStorage hooks (context propagation)' : 'Node, handler (under SDK wrappers)', t); continue; }
   const all = stack.map(s => s.functionName + ' ' + s.url).join('|');
   let k;
