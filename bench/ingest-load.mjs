@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodeLogsRequest, encodeMetricsRequest, encodeTraceRequest } from './lib/otlp-proto-encoder.mjs';
 
@@ -48,7 +48,9 @@ function dirBytes(dir) {
 
 async function startServer(cardinality) {
   const dataDir = mkdtempSync(join(tmpdir(), 'sightline-bench-'));
-  const main = new URL('../packages/server/dist/main.js', import.meta.url).pathname;
+  // SIGHTLINE_DIST: another build of packages/server/dist to run (relative to the repository root,
+  // e.g. bench/.cache/dist-base for A/B runs; it must live inside the repository).
+  const main = join(resolve(new URL('../', import.meta.url).pathname, process.env.SIGHTLINE_DIST ?? 'packages/server/dist'), 'main.js');
   const env = { ...process.env };
   if (cardinality) env.SIGHTLINE_METRICS_CARDINALITY_ENABLED = cardinality === 'on' ? 'true' : 'false';
   // SIGHTLINE_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p".

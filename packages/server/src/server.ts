@@ -14,6 +14,7 @@ import {
   createOtlpHttpServer, ExportService, InflightBudget, labeledSampleSink, RemoteWriteService, ScrapeManager, startOtlpGrpcServer,
   type OtlpGrpcServer,
 } from './ingest/index.js';
+import { DecodePool } from './ingest/decode-pool.js';
 import { VERSION } from './version.js';
 import { parsePromDuration } from './config/index.js';
 import { createPromEngine, createStoreSeriesSource } from './query/promql/index.js';
@@ -52,6 +53,8 @@ export interface RunningSightline {
   readonly rollups: RollupScheduler | undefined;
   /** Absent when metrics.sealing.enabled is false. */
   readonly sealing: SealScheduler | undefined;
+  /** Decode worker threads of metric ingest; absent when ingest.decodeWorkers is 0. */
+  readonly decodePool: DecodePool | undefined;
   close(): Promise<void>;
 }
 
@@ -176,7 +179,9 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     metrics,
     log: logger.child({ room: 'scrape' }),
   });
-  const remoteWrite = new RemoteWriteService({ writer, metrics, maxDecompressedBytes: config.remoteWrite.maxDecompressedBytes, log: logger, guard });
+  // Started last before the listeners: nothing above can fail after it and leave threads behind.
+  const decodePool = config.ingest.decodeWorkers > 0 ? new DecodePool({ size: config.ingest.decodeWorkers, log: logger }) : undefined;
+  const remoteWrite = new RemoteWriteService({ writer, metrics, maxDecompressedBytes: config.remoteWrite.maxDecompressedBytes, log: logger, guard, pool: decodePool });
   let grpcServer: OtlpGrpcServer | undefined;
   let api: Awaited<ReturnType<typeof buildApi>> | undefined;
   const retention = new RetentionScheduler({
@@ -300,6 +305,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
       retention,
       rollups,
       sealing,
+      decodePool,
       close: () =>
         (closing ??= (async () => {
           ready = false;
@@ -314,6 +320,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
           sealing?.stop();
           await writer.close();
           await api!.close();
+          await decodePool?.close();
           await store.close();
         })()),
     };
@@ -321,6 +328,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     otlpHttp.close();
     await grpcServer?.close();
     await api?.close();
+    await decodePool?.close();
     retention.stop();
     rollups?.stop();
     sealing?.stop();

@@ -1,8 +1,12 @@
 // The one configuration schema. Every default lives here, documented once (habit 5), and
 // docs/configuration.md mirrors it. Values come from sightline.yaml, then SIGHTLINE_* env
 // vars, then CLI flags (later wins).
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { PROMETHEUS_DEFAULTS, REMOTE_WRITE_DEFAULTS, prometheusSettingsSchema, remoteWriteSchema, scrapeConfigsSchema } from './prometheus-schema.js';
+
+/** ingest.decodeWorkers default: one decode thread per core beyond the main thread's, 1 to 4. */
+export const DEFAULT_DECODE_WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
@@ -66,6 +70,16 @@ export const configSchema = z
       })
       .strict()
       .default({ grpcPort: 4317, httpPort: 4318, maxBodyBytes: 16 * 1024 * 1024, maxInflightBytes: 256 * 1024 * 1024 }),
+    ingest: z
+      .object({
+        /**
+         * Worker threads that decode metric ingest requests (remote_write: snappy + protobuf) off
+         * the main thread. Default: cores - 1, at least 1, at most 4. 0: decode on the main thread.
+         */
+        decodeWorkers: z.number().int().min(0).max(64).default(DEFAULT_DECODE_WORKERS),
+      })
+      .strict()
+      .default({ decodeWorkers: DEFAULT_DECODE_WORKERS }),
     writer: z
       .object({
         /** Rows waiting for commit before ingest answers 429 / RESOURCE_EXHAUSTED. */
