@@ -130,7 +130,9 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
   const guardedWriter = (source: string) => (guard ? new CardinalityGuardedWriter(writer, guard, { source, clock, log: logger.child({ room: 'pipeline' }) }) : writer);
 
   let ready = false;
-  const service = new ExportService({ writer, metrics, log: logger, guard });
+  // Metric decode threads (remote_write, OTLP metrics); every failure path below closes them.
+  const decodePool = config.ingest.decodeWorkers > 0 ? new DecodePool({ size: config.ingest.decodeWorkers, log: logger }) : undefined;
+  const service = new ExportService({ writer, metrics, log: logger, guard, pool: decodePool });
   const otlpHttp = createOtlpHttpServer({
     host: config.host,
     port: config.otlp.httpPort,
@@ -155,6 +157,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
   try {
     ruleGroups = loadRuleFiles(config.rule_files);
   } catch (err) {
+    await decodePool?.close();
     await writer.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;
@@ -179,8 +182,6 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     metrics,
     log: logger.child({ room: 'scrape' }),
   });
-  // Started last before the listeners: nothing above can fail after it and leave threads behind.
-  const decodePool = config.ingest.decodeWorkers > 0 ? new DecodePool({ size: config.ingest.decodeWorkers, log: logger }) : undefined;
   const remoteWrite = new RemoteWriteService({ writer, metrics, maxDecompressedBytes: config.remoteWrite.maxDecompressedBytes, log: logger, guard, pool: decodePool });
   let grpcServer: OtlpGrpcServer | undefined;
   let api: Awaited<ReturnType<typeof buildApi>> | undefined;

@@ -17,16 +17,26 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ExemplarPoint, ExpHistogramPoint, MetricMetadata, SeriesDef } from '../storage/batches.js';
+import type { ExemplarPoint, ExpHistogramPoint, MetricMetadata, SampleBatch, SeriesDef } from '../storage/batches.js';
 import type { RemoteWriteBodyResult } from './remote-write-body.js';
+import { DecodeError, type DecodeErrorCode } from './wire/decode-error.js';
+import type { DecodeResult } from './wire/decode-result.js';
 
-export type WorkerRequest = { type: 'remote_write'; id: number; body: Uint8Array; tenant: string } | { type: 'forget' };
+export type WorkerRequest =
+  | { type: 'remote_write'; id: number; body: Uint8Array; tenant: string }
+  | { type: 'otlp_metrics'; id: number; body: Uint8Array; format: 'protobuf' | 'json'; tenant: string }
+  | { type: 'forget' };
+
+/** An OTLP metrics request decoded on a worker: what decodeMetricsRequest returned or threw. */
+export type OtlpMetricsDecoded = { ok: true; result: DecodeResult<SampleBatch> } | { ok: false; error: Error };
 
 export type WorkerReply =
   | {
       type: 'batch';
       id: number;
       rawBytes: number;
+      rejected: number;
+      rejectReasons: string[];
       length: number;
       fingerprint: Float64Array;
       timeMs: Float64Array;
@@ -40,7 +50,11 @@ export type WorkerReply =
       exemplars: ExemplarPoint[];
     }
   | { type: 'error'; id: number; result: Extract<RemoteWriteBodyResult, { ok: false }> }
-  | { type: 'crashed'; id: number; message: string };
+  | { type: 'crashed'; id: number; message: string }
+  /** OTLP: the decoder threw; `code` set for a DecodeError. */
+  | { type: 'decode_error'; id: number; code?: string; message: string; name?: string }
+  /** OTLP: the request has delta points, which only the main thread can accumulate. */
+  | { type: 'inline'; id: number };
 
 export interface DecodePoolOptions {
   size: number;
@@ -52,7 +66,9 @@ export interface DecodePoolOptions {
 }
 
 interface Pending {
-  resolve(r: RemoteWriteBodyResult | undefined): void;
+  kind: 'remote_write' | 'otlp_metrics';
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  resolve(r: any): void;
   bytes: number;
   tenant: string;
 }
@@ -108,6 +124,19 @@ export class DecodePool {
    * saturated, worker died, a series unknown here); the caller decodes inline.
    */
   decodeRemoteWrite(body: Uint8Array, tenant: string): Promise<RemoteWriteBodyResult | undefined> {
+    return this.submit('remote_write', body, tenant, (id) => ({ type: 'remote_write', id, body, tenant }));
+  }
+
+  /**
+   * Decodes an OTLP metrics export request on a worker: decodeMetricsRequest's result, or the
+   * error it threw. `undefined`: not done there (as above, or the request has delta points,
+   * which the caller's DeltaToCumulative accumulates); the caller decodes inline.
+   */
+  decodeOtlpMetrics(body: Uint8Array, format: 'protobuf' | 'json', tenant: string): Promise<OtlpMetricsDecoded | undefined> {
+    return this.submit('otlp_metrics', body, tenant, (id) => ({ type: 'otlp_metrics', id, body, format, tenant }));
+  }
+
+  private submit<T>(kind: Pending['kind'], body: Uint8Array, tenant: string, message: (id: number) => WorkerRequest): Promise<T | undefined> {
     if (this.closed || this.slots.length === 0) return Promise.resolve(undefined);
     if (this.queuedBytes + body.byteLength > this.maxQueuedBytes) {
       this.stats.saturated++;
@@ -118,9 +147,9 @@ export class DecodePool {
     const id = this.nextId++;
     this.queuedBytes += body.byteLength;
     return new Promise((resolve) => {
-      slot.pending.set(id, { resolve, bytes: body.byteLength, tenant });
+      slot.pending.set(id, { kind, resolve, bytes: body.byteLength, tenant });
       // The body is copied (not transferred): the caller keeps it for an inline retry.
-      slot.worker.postMessage({ type: 'remote_write', id, body, tenant } satisfies WorkerRequest);
+      slot.worker.postMessage(message(id));
     });
   }
 
@@ -155,9 +184,25 @@ export class DecodePool {
       p.resolve(undefined);
       return;
     }
+    if (msg.type === 'inline') {
+      this.stats.inlineFallbacks++;
+      p.resolve(undefined);
+      return;
+    }
     if (msg.type === 'error') {
       this.stats.decoded++;
       p.resolve(msg.result);
+      return;
+    }
+    if (msg.type === 'decode_error') {
+      this.stats.decoded++;
+      let error: Error;
+      if (msg.code !== undefined) error = new DecodeError(msg.code as DecodeErrorCode, msg.message);
+      else {
+        error = new Error(msg.message);
+        if (msg.name) error.name = msg.name;
+      }
+      p.resolve({ ok: false, error } satisfies OtlpMetricsDecoded);
       return;
     }
     for (const def of msg.newSeries) {
@@ -177,22 +222,20 @@ export class DecodePool {
       series[i] = def;
     }
     this.stats.decoded++;
-    p.resolve({
-      ok: true,
-      rawBytes: msg.rawBytes,
-      batch: {
-        kind: 'samples',
-        tenant: p.tenant,
-        length: msg.length,
-        fingerprint: msg.fingerprint,
-        timeMs: msg.timeMs,
-        value: msg.value,
-        series,
-        metadata: msg.metadata,
-        expHistograms: msg.expHistograms,
-        exemplars: msg.exemplars,
-      },
-    });
+    const batch: SampleBatch = {
+      kind: 'samples',
+      tenant: p.tenant,
+      length: msg.length,
+      fingerprint: msg.fingerprint,
+      timeMs: msg.timeMs,
+      value: msg.value,
+      series,
+      metadata: msg.metadata,
+      expHistograms: msg.expHistograms,
+      exemplars: msg.exemplars,
+    };
+    if (p.kind === 'remote_write') p.resolve({ ok: true, rawBytes: msg.rawBytes, batch } satisfies RemoteWriteBodyResult);
+    else p.resolve({ ok: true, result: { batch, rejected: msg.rejected, rejectReasons: msg.rejectReasons } } satisfies OtlpMetricsDecoded);
   }
 
   private forgetAll(): void {

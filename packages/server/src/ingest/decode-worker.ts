@@ -4,9 +4,32 @@
 // worker has not sent before; the main thread keeps the series catalog. Exemplars, metadata and
 // native histograms are rare and small, and are structured-cloned as they are.
 import { parentPort } from 'node:worker_threads';
-import type { SeriesDef } from '../storage/batches.js';
+import type { SampleBatch, SeriesDef } from '../storage/batches.js';
+import type { DeltaToCumulative } from '../pipeline/delta-to-cumulative.js';
 import { decodeRemoteWriteBody } from './remote-write-body.js';
+import { DecodeError, decodeMetricsRequest } from './wire/index.js';
 import type { WorkerReply, WorkerRequest } from './decode-pool.js';
+
+// Delta temporality needs the main thread's accumulated state (one DeltaToCumulative for the
+// whole server): a request with a delta point is handed back and decoded inline. This stand-in
+// stops the decode at the first delta point; the decoders wrap it into a DecodeError's cause.
+const NEEDS_MAIN_THREAD = new Error('delta temporality is accumulated on the main thread');
+const deltaOnMainThread = {
+  sum() {
+    throw NEEDS_MAIN_THREAD;
+  },
+  histogram() {
+    throw NEEDS_MAIN_THREAD;
+  },
+  expHistogram() {
+    throw NEEDS_MAIN_THREAD;
+  },
+} as unknown as DeltaToCumulative;
+
+function needsMainThread(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (e === NEEDS_MAIN_THREAD) return true;
+  return false;
+}
 
 // Series whose labels this worker has sent; bounded like the decoders' own caches. Forgetting
 // one only means sending its labels again. The pool asks us to forget everything when its own
@@ -24,6 +47,19 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     return;
   }
   const { id } = msg;
+  if (msg.type === 'otlp_metrics') {
+    let decoded;
+    try {
+      decoded = decodeMetricsRequest(msg.body, msg.format, msg.tenant, deltaOnMainThread);
+    } catch (err) {
+      if (needsMainThread(err)) reply({ id, type: 'inline' });
+      else if (err instanceof DecodeError) reply({ id, type: 'decode_error', code: err.code, message: err.message });
+      else reply({ id, type: 'decode_error', message: (err as Error).message, name: (err as Error).name });
+      return;
+    }
+    sendBatch(id, decoded.batch, 0, decoded.rejected, decoded.rejectReasons);
+    return;
+  }
   let result;
   try {
     result = decodeRemoteWriteBody(msg.body, msg.tenant);
@@ -36,7 +72,10 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     reply({ id, type: 'error', result });
     return;
   }
-  const b = result.batch;
+  sendBatch(id, result.batch, result.rawBytes, 0, []);
+});
+
+function sendBatch(id: number, b: SampleBatch, rawBytes: number, rejected: number, rejectReasons: string[]): void {
   // Exact-size copies: the builder's columns are views of larger, growing buffers.
   const fingerprint = b.fingerprint.slice();
   const timeMs = b.timeMs.slice();
@@ -56,7 +95,9 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     {
       id,
       type: 'batch',
-      rawBytes: result.rawBytes,
+      rawBytes,
+      rejected,
+      rejectReasons,
       length: b.length,
       fingerprint,
       timeMs,
@@ -69,4 +110,4 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     },
     [fingerprint.buffer, timeMs.buffer, value.buffer, seriesFps.buffer],
   );
-});
+}

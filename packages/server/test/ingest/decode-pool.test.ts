@@ -10,6 +10,11 @@ import type { SampleBatch } from '../../src/storage/batches.js';
 import { createSelfMetrics } from '../../src/telemetry/self-metrics.js';
 import { CaptureWriter } from '../helpers/capture-writer.js';
 import { encodeNativeHistogram, encodeWriteRequest, snappy, type TestSeries } from '../helpers/remote-write-encoder.js';
+import { ValueType } from '@opentelemetry/api';
+import { AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { ExportService } from '../../src/ingest/export-service.js';
+import { decodeMetricsRequest } from '../../src/ingest/wire/index.js';
+import { FORMATS, T0, encodeMetrics, hr, resource } from './wire/otlp-fixtures.js';
 
 const pools: DecodePool[] = [];
 afterEach(async () => {
@@ -184,6 +189,89 @@ describe('DecodePool', () => {
     expect(await pending).toSatisfy((r: unknown) => r === undefined || (r as { ok: boolean }).ok === true);
     expect(await p.decodeRemoteWrite(request('close', 5, 1), 't')).toBeUndefined();
     expect(p.workers).toHaveLength(0);
+  });
+});
+
+function otlpSum(name: string, n: number, opts: { delta?: boolean; value?: number } = {}): MetricData {
+  return {
+    descriptor: { name, description: `${name} help`, unit: 'By', valueType: ValueType.DOUBLE, type: 'COUNTER' },
+    aggregationTemporality: opts.delta ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.SUM,
+    isMonotonic: true,
+    dataPoints: Array.from({ length: n }, (_, i) => ({ startTime: hr(T0 - 60_000_000_000n), endTime: hr(T0), attributes: { route: `/r${i}`, code: i % 3 }, value: (opts.value ?? 1) * i })),
+  } as unknown as MetricData;
+}
+
+function otlpRequest(metrics: MetricData[]): ResourceMetrics {
+  return { resource: resource({ 'service.name': 'api', 'service.instance.id': 'i-1' }), scopeMetrics: [{ scope: { name: 'meter', version: '1' }, metrics }] } as unknown as ResourceMetrics;
+}
+
+describe('DecodePool, OTLP metrics', () => {
+  it('hands back what decodeMetricsRequest returns inline, rejections included, in both formats', async () => {
+    const p = pool(2);
+    for (const format of FORMATS) {
+      // '***' has no usable character for a Prometheus name: a rejection (partial_success).
+      const body = encodeMetrics(otlpRequest([otlpSum('http.server.bytes', 40), otlpSum('***', 2), otlpSum('queue.depth', 5)]), format);
+      for (let round = 0; round < 2; round++) {
+        const viaPool = await p.decodeOtlpMetrics(body, format, 'tenant-y');
+        const inline = decodeMetricsRequest(body, format, 'tenant-y');
+        expect(viaPool?.ok).toBe(true);
+        const r = (viaPool as { result: typeof inline }).result;
+        expect(r.rejected).toBe(2);
+        expect(r.rejectReasons).toEqual(inline.rejectReasons);
+        expect(plain({ ok: true, rawBytes: 0, batch: r.batch })).toEqual(plain({ ok: true, rawBytes: 0, batch: inline.batch }));
+      }
+    }
+    expect(p.stats.decoded).toBe(4);
+  });
+
+  it('leaves requests with delta points to the main thread, and rethrows decode errors unchanged', async () => {
+    const p = pool(1);
+    const delta = encodeMetrics(otlpRequest([otlpSum('ok.total', 3), otlpSum('d.total', 3, { delta: true })]), 'protobuf');
+    expect(await p.decodeOtlpMetrics(delta, 'protobuf', 't')).toBeUndefined();
+    expect(p.stats.inlineFallbacks).toBe(1);
+    const good = encodeMetrics(otlpRequest([otlpSum('x.total', 3)]), 'protobuf');
+    for (const [body, format] of [
+      [good.subarray(0, good.length - 4), 'protobuf'],
+      [Buffer.from('{"resourceMetrics": ['), 'json'],
+    ] as const) {
+      const viaPool = await p.decodeOtlpMetrics(body, format, 't');
+      let inline: unknown;
+      try {
+        decodeMetricsRequest(body, format, 't');
+      } catch (err) {
+        inline = err;
+      }
+      expect(inline).toBeInstanceOf(Error);
+      expect(viaPool).toMatchObject({ ok: false });
+      const err = (viaPool as { error: Error & { code?: string } }).error;
+      expect(err.constructor).toBe((inline as Error).constructor);
+      expect([err.message, err.code]).toEqual([(inline as Error).message, (inline as { code?: string }).code]);
+    }
+  });
+
+  it('ExportService answers the same with and without the pool, delta accumulation included', async () => {
+    const p = pool(1);
+    const run = async (withPool: boolean) => {
+      const metrics = createSelfMetrics({ defaultMetrics: false });
+      const writer = new CaptureWriter();
+      const svc = new ExportService({ writer, metrics, pool: withPool ? p : undefined });
+      const out = [];
+      for (const v of [1, 2, 3]) {
+        out.push(await svc.handle('metrics', encodeMetrics(otlpRequest([otlpSum('a.total', 4, { value: v }), otlpSum('***', 1)]), 'protobuf'), 'protobuf', 't', 'otlp_http'));
+        out.push(await svc.handle('metrics', encodeMetrics(otlpRequest([otlpSum('d.total', 2, { delta: true, value: v })]), 'json'), 'json', 't', 'otlp_grpc'));
+      }
+      out.push(await svc.handle('metrics', Buffer.from([0x0a, 0x50, 0x01]), 'protobuf', 't', 'otlp_http'));
+      const text = await metrics.registry.metrics();
+      return { out, samples: writer.samples().map((x) => [x.labels, x.timeMs, x.value]), counters: text.split('\n').filter((l) => l.startsWith('sightline_ingest_')).sort() };
+    };
+    const before = p.stats.decoded;
+    const pooled = await run(true);
+    expect(p.stats.decoded - before).toBe(4); // 3 cumulative requests + the malformed one; the delta ones went inline
+    const inline = await run(false);
+    expect(pooled).toEqual(inline);
+    expect(pooled.out.map((o) => o.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'invalid']);
+    expect(pooled.samples.filter(([l]) => (l as Record<string, string>).__name__.startsWith('d_')).map(([, , v]) => v)).toEqual([0, 1]); // later delta points at the same time are refused (not newer), on both paths
   });
 });
 

@@ -3,6 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { encodeWriteRequest, postRemoteWrite, snappy } from '../helpers/remote-write-encoder.js';
+import { ValueType } from '@opentelemetry/api';
+import { AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { encodeMetrics, hr, resource } from './wire/otlp-fixtures.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -34,6 +37,22 @@ describe('decode workers (ingest.decodeWorkers)', () => {
     const garbage = await postRemoteWrite(server.httpUrl, snappy(Buffer.from([0x0a, 0x50, 0x01])));
     expect(garbage.status).toBe(400);
     expect(((await garbage.json()) as any).error.message).toMatch(/protobuf: length 80 past the end/);
+  });
+
+  it('decodes OTLP metrics on the workers', async () => {
+    const pool = server.decodePool!;
+    const before = pool.stats.decoded;
+    const metric = {
+      descriptor: { name: 'dw.otlp', description: '', unit: '', valueType: ValueType.DOUBLE, type: 'GAUGE' },
+      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      dataPointType: DataPointType.GAUGE,
+      dataPoints: [1, 2, 3].map((v) => ({ startTime: hr(BigInt(Date.now()) * 1_000_000n), endTime: hr(BigInt(Date.now()) * 1_000_000n), attributes: { k: String(v) }, value: v })),
+    } as unknown as MetricData;
+    const body = encodeMetrics({ resource: resource({ 'service.name': 'dw' }), scopeMetrics: [{ scope: { name: 'm' }, metrics: [metric] }] } as unknown as ResourceMetrics, 'protobuf');
+    const res = await fetch(`${server.otlpHttpUrl}/v1/metrics`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body });
+    expect(res.status).toBe(200);
+    expect(pool.stats.decoded).toBe(before + 1);
+    expect(await count('dw_otlp')).toBe(3);
   });
 
   it('stores every acknowledged sample when a worker dies with requests in flight', async () => {
