@@ -131,7 +131,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
 
   let ready = false;
   // Metric decode threads (remote_write, OTLP metrics); every failure path below closes them.
-  const decodePool = config.ingest.decodeWorkers > 0 ? new DecodePool({ size: config.ingest.decodeWorkers, log: logger }) : undefined;
+  const decodePool = config.ingest.decodeWorkers > 0 ? new DecodePool({ size: config.ingest.decodeWorkers, log: logger, metrics }) : undefined;
   const service = new ExportService({ writer, metrics, log: logger, guard, pool: decodePool });
   const otlpHttp = createOtlpHttpServer({
     host: config.host,

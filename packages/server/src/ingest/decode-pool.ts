@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ExemplarPoint, ExpHistogramPoint, MetricMetadata, SampleBatch, SeriesDef } from '../storage/batches.js';
 import type { RemoteWriteBodyResult } from './remote-write-body.js';
+import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { DecodeError, type DecodeErrorCode } from './wire/decode-error.js';
 import type { DecodeResult } from './wire/decode-result.js';
 
@@ -61,6 +62,8 @@ export interface DecodePoolOptions {
   /** Request bytes that may wait on the workers at once; beyond it requests decode inline. Default 32 MiB. */
   maxQueuedBytes?: number;
   log?: { warn(obj: object, msg: string): void; error?(obj: object, msg: string): void };
+  /** Self-metrics: requests by result, worker restarts. */
+  metrics?: Pick<SelfMetrics, 'decodeWorkerRequests' | 'decodeWorkerRestarts'>;
   /** The worker script; default the built decode-worker.js. */
   workerFile?: string;
 }
@@ -103,6 +106,16 @@ export class DecodePool {
   /** Counters for tests and self-metrics: requests decoded on workers, handed back to inline, workers replaced. */
   readonly stats = { decoded: 0, inlineFallbacks: 0, catalogMisses: 0, saturated: 0, replaced: 0 };
 
+  private count(result: 'decoded' | 'inline_saturated' | 'inline_worker_exit' | 'inline_unknown_series' | 'inline_delta' | 'inline_worker_error'): void {
+    if (result === 'decoded') this.stats.decoded++;
+    else if (result === 'inline_saturated') this.stats.saturated++;
+    else {
+      this.stats.inlineFallbacks++;
+      if (result === 'inline_unknown_series') this.stats.catalogMisses++;
+    }
+    this.opts.metrics?.decodeWorkerRequests.inc({ result });
+  }
+
   constructor(private readonly opts: DecodePoolOptions) {
     if (!Number.isInteger(opts.size) || opts.size < 1) throw new Error(`decode pool size must be a positive integer, got ${opts.size}`);
     this.file = opts.workerFile ?? defaultWorkerFile();
@@ -139,7 +152,7 @@ export class DecodePool {
   private submit<T>(kind: Pending['kind'], body: Uint8Array, tenant: string, message: (id: number) => WorkerRequest): Promise<T | undefined> {
     if (this.closed || this.slots.length === 0) return Promise.resolve(undefined);
     if (this.queuedBytes + body.byteLength > this.maxQueuedBytes) {
-      this.stats.saturated++;
+      this.count('inline_saturated');
       return Promise.resolve(undefined);
     }
     let slot = this.slots[0];
@@ -179,23 +192,23 @@ export class DecodePool {
     slot.pending.delete(msg.id);
     this.queuedBytes -= p.bytes;
     if (msg.type === 'crashed') {
-      this.stats.inlineFallbacks++;
+      this.count('inline_worker_error');
       this.opts.log?.warn({ err: msg.message }, 'decode worker could not decode a request; decoded inline');
       p.resolve(undefined);
       return;
     }
     if (msg.type === 'inline') {
-      this.stats.inlineFallbacks++;
+      this.count('inline_delta');
       p.resolve(undefined);
       return;
     }
     if (msg.type === 'error') {
-      this.stats.decoded++;
+      this.count('decoded');
       p.resolve(msg.result);
       return;
     }
     if (msg.type === 'decode_error') {
-      this.stats.decoded++;
+      this.count('decoded');
       let error: Error;
       if (msg.code !== undefined) error = new DecodeError(msg.code as DecodeErrorCode, msg.message);
       else {
@@ -214,14 +227,13 @@ export class DecodePool {
       const def = this.catalog.get(msg.seriesFps[i]);
       if (def === undefined) {
         // Sent before our catalog was cleared: decode this request inline; the workers were told to resend.
-        this.stats.catalogMisses++;
-        this.stats.inlineFallbacks++;
+        this.count('inline_unknown_series');
         p.resolve(undefined);
         return;
       }
       series[i] = def;
     }
-    this.stats.decoded++;
+    this.count('decoded');
     const batch: SampleBatch = {
       kind: 'samples',
       tenant: p.tenant,
@@ -246,7 +258,7 @@ export class DecodePool {
   private failPending(slot: Slot): void {
     for (const p of slot.pending.values()) {
       this.queuedBytes -= p.bytes;
-      this.stats.inlineFallbacks++;
+      this.count('inline_worker_exit');
       p.resolve(undefined);
     }
     slot.pending.clear();
@@ -267,6 +279,7 @@ export class DecodePool {
     }
     this.opts.log?.warn({ code }, 'decode worker exited; replaced, its requests were decoded inline');
     this.stats.replaced++;
+    this.opts.metrics?.decodeWorkerRestarts.inc();
     this.slots[i] = this.spawn();
   }
 }

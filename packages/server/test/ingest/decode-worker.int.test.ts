@@ -68,6 +68,9 @@ describe('decode workers (ingest.decodeWorkers)', () => {
     expect(pool.stats.replaced).toBe(1);
     expect(pool.workers).not.toContain(victim);
     expect(pool.size).toBe(2);
+    const selfMetrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    expect(selfMetrics).toMatch(/^sightline_ingest_decode_worker_restarts_total 1$/m);
+    expect(selfMetrics).toMatch(/^sightline_ingest_decode_worker_requests_total\{result="decoded"\} [1-9]/m);
   });
 
   it('terminates the workers on shutdown', async () => {
