@@ -66,6 +66,13 @@ async function startServer(cardinality) {
   return { proc, dataDir, otlpUrl: /OTLP\/HTTP\s+(\S+)/.exec(out)[1], httpUrl: /UI and API\s+(\S+?)\/?\s/.exec(out)[1] };
 }
 
+/** User + system CPU seconds of a process, all threads (utime, stime in USER_HZ = 100). */
+function cpuSecondsOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 function rssOf(pid) {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -109,6 +116,7 @@ async function runOnce(cardinality) {
     });
   }
 
+  const cpuBefore = server.proc ? cpuSecondsOf(server.proc.pid) : undefined;
   const startAt = Date.now();
   const endAt = startAt + durationMs;
   let next = 0;
@@ -125,6 +133,7 @@ async function runOnce(cardinality) {
     }),
   );
   const elapsed = (Date.now() - startAt) / 1000;
+  const serverCpuS = server.proc ? cpuSecondsOf(server.proc.pid) - cpuBefore : undefined;
   if (rssTimer) clearInterval(rssTimer);
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]?.toFixed(1);
@@ -147,6 +156,8 @@ async function runOnce(cardinality) {
     rejectedItems: rejected,
     errors,
     latencyMs: { p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), max: latencies.at(-1)?.toFixed(1) },
+    serverCpuS: serverCpuS !== undefined ? +serverCpuS.toFixed(2) : undefined,
+    serverCpuUsPerItem: serverCpuS !== undefined && acked ? +((serverCpuS * 1e6) / acked).toFixed(2) : undefined,
     serverPeakRssMiB: server.proc ? Math.round(peakRss / 1048576) : undefined,
     diskBytes,
     diskBytesPerItem: diskBytes !== undefined && acked ? +(diskBytes / acked).toFixed(1) : undefined,

@@ -5,7 +5,8 @@
 //   node bench/prom-remote-write.mjs --series 10000 --steps 360 --rounds 5 --connections 8
 //   node bench/prom-remote-write.mjs --dists base=bench/.cache/dist-base,new=packages/server/dist --skip-disk
 //     (A/B: every round runs Prometheus and each listed Sightline build, order rotating per round;
-//      a build must live inside the repository so it resolves node_modules)
+//      a build must live inside the repository so it resolves node_modules; label=dist@KEY=VALUE
+//      also sets an environment variable for that server, e.g. @SIGHTLINE_INGEST_DECODE_WORKERS=0)
 //
 // The stream is encoded once, before any server starts: --series series (bench/lib/prom-bench.mjs
 // layout: counters, a classic histogram, gauges; 100 series per instance, 5 jobs) scraped every
@@ -90,6 +91,11 @@ async function measureIngest(server) {
   return { ...r, wallS, samplesPerS: r.acked / wallS, cpuS: after.cpuS - before.cpuS, peakRssMiB: after.peakRssBytes / 2 ** 20, stored };
 }
 
+async function metricCommits(url) {
+  const text = await fetch(`${url}/metrics`).then((r) => r.text());
+  return Number(/^sightline_writer_commit_duration_seconds_count\{signal="metrics"\} (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
 async function runPrometheus() {
   const prom = await startPrometheus();
   try {
@@ -111,9 +117,14 @@ async function runPrometheus() {
 }
 
 async function runSightline(dist, label) {
-  const sl = await startSightline({ dist });
+  const [path, ...envs] = dist?.split('@') ?? [];
+  const env = Object.fromEntries(envs.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+  const sl = await startSightline({ dist: path, env });
   try {
+    const commitsBefore = await metricCommits(sl.url);
     const m = await measureIngest(sl);
+    // Group commits of the metrics lane during the stream (more, smaller commits cost CPU per sample).
+    m.commits = (await metricCommits(sl.url)) - commitsBefore;
     if (args['skip-disk']) return { system: label, ...m, disk: {} };
     await sl.stop({ keep: true }); // SIGTERM: checkpoints every attached database
     const days = dirBytes(join(sl.dataDir, 'metrics'), (p) => p.endsWith('.duckdb'));
@@ -162,7 +173,7 @@ for (let round = 0; round < ROUNDS; round++) {
     results[r.system].push(r);
     const d = r.disk;
     console.error(
-      `round ${round + 1} ${r.system.padEnd(10)} ${Math.round(r.samplesPerS).toLocaleString('en-US').padStart(10)} samples/s  wall ${r.wallS.toFixed(1)} s  cpu ${r.cpuS.toFixed(1)} s  peak RSS ${r.peakRssMiB.toFixed(0)} MiB  ` +
+      `round ${round + 1} ${r.system.padEnd(10)} ${Math.round(r.samplesPerS).toLocaleString('en-US').padStart(10)} samples/s  wall ${r.wallS.toFixed(1)} s  cpu ${r.cpuS.toFixed(1)} s  peak RSS ${r.peakRssMiB.toFixed(0)} MiB  ${r.commits !== undefined ? `commits ${r.commits}  ` : ''}` +
         `acked ${r.acked} stored ${r.stored}  statuses ${JSON.stringify(r.statuses)}${r.firstError ? ` first error: ${r.firstError.slice(0, 200)}` : ''}  disk ${JSON.stringify(d, (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toFixed(2) : v))}`,
     );
   }

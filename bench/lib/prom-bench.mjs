@@ -346,14 +346,14 @@ export async function startPrometheus({ dataDir, extraArgs = [] } = {}) {
  * resolves node_modules); default SIGHTLINE_DIST or packages/server/dist.
  * SIGHTLINE_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p".
  */
-export async function startSightline({ dataDir, extraArgs = [], nodeArgs = [], dist = process.env.SIGHTLINE_DIST } = {}) {
+export async function startSightline({ dataDir, extraArgs = [], nodeArgs = [], dist = process.env.SIGHTLINE_DIST, env = {} } = {}) {
   const own = !dataDir;
   dataDir ??= tempDir('promperf-sl-');
   const repo = new URL('../../', import.meta.url).pathname;
   const main = join(resolve(repo, dist ?? 'packages/server/dist'), 'main.js');
   if (process.env.SIGHTLINE_NODE_ARGS) nodeArgs = [...nodeArgs, ...process.env.SIGHTLINE_NODE_ARGS.split(' ')];
   const proc = track(
-    spawn(process.execPath, [...nodeArgs, main, 'start', '--data-dir', dataDir, '--http-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawn(process.execPath, [...nodeArgs, main, 'start', '--data-dir', dataDir, '--http-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }),
   );
   let out = '';
   proc.stdout.on('data', (d) => (out += d));
