@@ -1,12 +1,8 @@
 // The one configuration schema. Every default lives here, documented once (habit 5), and
 // docs/configuration.md mirrors it. Values come from sightline.yaml, then SIGHTLINE_* env
 // vars, then CLI flags (later wins).
-import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { PROMETHEUS_DEFAULTS, REMOTE_WRITE_DEFAULTS, prometheusSettingsSchema, remoteWriteSchema, scrapeConfigsSchema } from './prometheus-schema.js';
-
-/** ingest.decodeWorkers default: one decode thread per core beyond the main thread's, 1 to 4. */
-export const DEFAULT_DECODE_WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
@@ -73,13 +69,15 @@ export const configSchema = z
     ingest: z
       .object({
         /**
-         * Worker threads that decode metric ingest requests (remote_write: snappy + protobuf) off
-         * the main thread. Default: cores - 1, at least 1, at most 4. 0: decode on the main thread.
+         * Worker threads that decode metric ingest requests (remote_write, OTLP metrics) off the
+         * main thread. 0 (default): decode on the main thread. Off by default because on the
+         * shared 2-core benchmark box it did not raise throughput and cost 15-35% more CPU per
+         * sample (docs/benchmarks.md, "Decode worker threads"); worth trying with idle cores.
          */
-        decodeWorkers: z.number().int().min(0).max(64).default(DEFAULT_DECODE_WORKERS),
+        decodeWorkers: z.number().int().min(0).max(64).default(0),
       })
       .strict()
-      .default({ decodeWorkers: DEFAULT_DECODE_WORKERS }),
+      .default({ decodeWorkers: 0 }),
     writer: z
       .object({
         /** Rows waiting for commit before ingest answers 429 / RESOURCE_EXHAUSTED. */

@@ -70,8 +70,7 @@ export interface DecodePoolOptions {
 
 interface Pending {
   kind: 'remote_write' | 'otlp_metrics';
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  resolve(r: any): void;
+  resolve(r: RemoteWriteBodyResult | OtlpMetricsDecoded | undefined): void;
   bytes: number;
   tenant: string;
 }
@@ -137,7 +136,7 @@ export class DecodePool {
    * saturated, worker died, a series unknown here); the caller decodes inline.
    */
   decodeRemoteWrite(body: Uint8Array, tenant: string): Promise<RemoteWriteBodyResult | undefined> {
-    return this.submit('remote_write', body, tenant, (id) => ({ type: 'remote_write', id, body, tenant }));
+    return this.submit('remote_write', body, tenant, (id, copy) => ({ type: 'remote_write', id, body: copy, tenant }));
   }
 
   /**
@@ -146,10 +145,10 @@ export class DecodePool {
    * which the caller's DeltaToCumulative accumulates); the caller decodes inline.
    */
   decodeOtlpMetrics(body: Uint8Array, format: 'protobuf' | 'json', tenant: string): Promise<OtlpMetricsDecoded | undefined> {
-    return this.submit('otlp_metrics', body, tenant, (id) => ({ type: 'otlp_metrics', id, body, format, tenant }));
+    return this.submit('otlp_metrics', body, tenant, (id, copy) => ({ type: 'otlp_metrics', id, body: copy, format, tenant }));
   }
 
-  private submit<T>(kind: Pending['kind'], body: Uint8Array, tenant: string, message: (id: number) => WorkerRequest): Promise<T | undefined> {
+  private submit<T>(kind: Pending['kind'], body: Uint8Array, tenant: string, message: (id: number, copy: Uint8Array) => WorkerRequest): Promise<T | undefined> {
     if (this.closed || this.slots.length === 0) return Promise.resolve(undefined);
     if (this.queuedBytes + body.byteLength > this.maxQueuedBytes) {
       this.count('inline_saturated');
@@ -159,10 +158,12 @@ export class DecodePool {
     for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
     const id = this.nextId++;
     this.queuedBytes += body.byteLength;
-    return new Promise((resolve) => {
-      slot.pending.set(id, { kind, resolve, bytes: body.byteLength, tenant });
-      // The body is copied (not transferred): the caller keeps it for an inline retry.
-      slot.worker.postMessage(message(id));
+    return new Promise<T | undefined>((resolve) => {
+      slot.pending.set(id, { kind, resolve: resolve as Pending['resolve'], bytes: body.byteLength, tenant });
+      // An exact-size copy, transferred: cloning a view would copy its whole backing buffer
+      // (often a larger pooled allocation), and the caller keeps the original for an inline retry.
+      const copy = new Uint8Array(body);
+      slot.worker.postMessage(message(id, copy), [copy.buffer]);
     });
   }
 

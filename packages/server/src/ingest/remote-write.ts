@@ -1,9 +1,7 @@
 // Prometheus remote_write 1.0 receiver, transport side-agnostic: snappy block -> WriteRequest ->
 // SampleBatch -> group-commit writer. The API plugin turns the outcome into 204/400/413/429/503.
-//
-// Snappy: the `snappy` package (napi-rs bindings to the reference C++ library, prebuilt per
-// platform as optional dependencies, no install script). It decompresses an order of
-// magnitude faster than the pure-JS snappyjs, which has not had a release since 2021.
+// Decompression and decoding (remote-write-body.ts) run on a decode worker when there is a
+// pool (decode-pool.ts), else here; the size checks, cardinality guard and writer stay here.
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { BatchWriter, ExportOutcome } from './export-service.js';
 import type { DecodePool } from './decode-pool.js';
