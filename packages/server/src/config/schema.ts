@@ -71,8 +71,8 @@ export const configSchema = z
         /**
          * Worker threads that decode metric ingest requests (remote_write, OTLP metrics) off the
          * main thread. 0 (default): decode on the main thread. Off by default because on the
-         * shared 2-core benchmark box it did not raise throughput and cost 15-35% more CPU per
-         * sample (docs/benchmarks.md, "Decode worker threads"); worth trying with idle cores.
+         * shared 2-core benchmark box it gave no reliable throughput gain and costs ~20% more CPU
+         * per decoded sample (docs/benchmarks.md, "Decode on worker threads"); try it with idle cores.
          */
         decodeWorkers: z.number().int().min(0).max(64).default(0),
       })
