@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodeLogsRequest, encodeMetricsRequest, encodeTraceRequest } from './lib/otlp-proto-encoder.mjs';
 
@@ -48,7 +48,9 @@ function dirBytes(dir) {
 
 async function startServer(cardinality) {
   const dataDir = mkdtempSync(join(tmpdir(), 'sightline-bench-'));
-  const main = new URL('../packages/server/dist/main.js', import.meta.url).pathname;
+  // SIGHTLINE_DIST: another build of packages/server/dist to run (relative to the repository root,
+  // e.g. bench/.cache/dist-base for A/B runs; it must live inside the repository).
+  const main = join(resolve(new URL('../', import.meta.url).pathname, process.env.SIGHTLINE_DIST ?? 'packages/server/dist'), 'main.js');
   const env = { ...process.env };
   if (cardinality) env.SIGHTLINE_METRICS_CARDINALITY_ENABLED = cardinality === 'on' ? 'true' : 'false';
   // SIGHTLINE_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p".
@@ -62,6 +64,13 @@ async function startServer(cardinality) {
     await new Promise((r) => setTimeout(r, 50));
   }
   return { proc, dataDir, otlpUrl: /OTLP\/HTTP\s+(\S+)/.exec(out)[1], httpUrl: /UI and API\s+(\S+?)\/?\s/.exec(out)[1] };
+}
+
+/** User + system CPU seconds of a process, all threads (utime, stime in USER_HZ = 100). */
+function cpuSecondsOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 function rssOf(pid) {
@@ -107,6 +116,7 @@ async function runOnce(cardinality) {
     });
   }
 
+  const cpuBefore = server.proc ? cpuSecondsOf(server.proc.pid) : undefined;
   const startAt = Date.now();
   const endAt = startAt + durationMs;
   let next = 0;
@@ -123,6 +133,7 @@ async function runOnce(cardinality) {
     }),
   );
   const elapsed = (Date.now() - startAt) / 1000;
+  const serverCpuS = server.proc ? cpuSecondsOf(server.proc.pid) - cpuBefore : undefined;
   if (rssTimer) clearInterval(rssTimer);
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]?.toFixed(1);
@@ -145,6 +156,8 @@ async function runOnce(cardinality) {
     rejectedItems: rejected,
     errors,
     latencyMs: { p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), max: latencies.at(-1)?.toFixed(1) },
+    serverCpuS: serverCpuS !== undefined ? +serverCpuS.toFixed(2) : undefined,
+    serverCpuUsPerItem: serverCpuS !== undefined && acked ? +((serverCpuS * 1e6) / acked).toFixed(2) : undefined,
     serverPeakRssMiB: server.proc ? Math.round(peakRss / 1048576) : undefined,
     diskBytes,
     diskBytesPerItem: diskBytes !== undefined && acked ? +(diskBytes / acked).toFixed(1) : undefined,

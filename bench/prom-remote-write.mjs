@@ -3,6 +3,10 @@
 //
 //   npm run build && node bench/prom-remote-write.mjs                     (~3 min)
 //   node bench/prom-remote-write.mjs --series 10000 --steps 360 --rounds 5 --connections 8
+//   node bench/prom-remote-write.mjs --dists base=bench/.cache/dist-base,new=packages/server/dist --skip-disk
+//     (A/B: every round runs Prometheus and each listed Sightline build, order rotating per round;
+//      a build must live inside the repository so it resolves node_modules; label=dist@KEY=VALUE
+//      also sets an environment variable for that server, e.g. @SIGHTLINE_INGEST_DECODE_WORKERS=0)
 //
 // The stream is encoded once, before any server starts: --series series (bench/lib/prom-bench.mjs
 // layout: counters, a classic histogram, gauges; 100 series per instance, 5 jobs) scraped every
@@ -40,6 +44,10 @@ const { values: args } = parseArgs({
     'per-request': { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '3' },
     only: { type: 'string' },
+    /** label=dist,label=dist: Sightline builds to run side by side (default: packages/server/dist). */
+    dists: { type: 'string' },
+    /** Skip the disk measurement and sealing after each Sightline run (faster A/B throughput runs). */
+    'skip-disk': { type: 'boolean', default: false },
   },
 });
 const SERIES = Number(args.series);
@@ -83,6 +91,11 @@ async function measureIngest(server) {
   return { ...r, wallS, samplesPerS: r.acked / wallS, cpuS: after.cpuS - before.cpuS, peakRssMiB: after.peakRssBytes / 2 ** 20, stored };
 }
 
+async function metricCommits(url) {
+  const text = await fetch(`${url}/metrics`).then((r) => r.text());
+  return Number(/^sightline_writer_commit_duration_seconds_count\{signal="metrics"\} (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
 async function runPrometheus() {
   const prom = await startPrometheus();
   try {
@@ -103,10 +116,16 @@ async function runPrometheus() {
   }
 }
 
-async function runSightline() {
-  const sl = await startSightline();
+async function runSightline(dist, label) {
+  const [path, ...envs] = dist?.split('@') ?? [];
+  const env = Object.fromEntries(envs.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+  const sl = await startSightline({ dist: path, env });
   try {
+    const commitsBefore = await metricCommits(sl.url);
     const m = await measureIngest(sl);
+    // Group commits of the metrics lane during the stream (more, smaller commits cost CPU per sample).
+    m.commits = (await metricCommits(sl.url)) - commitsBefore;
+    if (args['skip-disk']) return { system: label, ...m, disk: {} };
     await sl.stop({ keep: true }); // SIGTERM: checkpoints every attached database
     const days = dirBytes(join(sl.dataDir, 'metrics'), (p) => p.endsWith('.duckdb'));
     const wals = dirBytes(sl.dataDir, (p) => p.endsWith('.wal'));
@@ -123,7 +142,7 @@ async function runSightline() {
     if (sealedCount !== m.acked) throw new Error(`sealed store holds ${sealedCount} samples, ${m.acked} acknowledged`);
     const sealedDays = dirBytes(join(sl.dataDir, 'metrics'), (p) => p.endsWith('.duckdb'));
     return {
-      system: 'sightline',
+      system: label,
       ...m,
       disk: {
         dayFileBytesPerSample: days / m.acked,
@@ -142,16 +161,19 @@ async function runSightline() {
   }
 }
 
-const results = { prometheus: [], sightline: [] };
+const dists = args.dists ? args.dists.split(',').map((d) => d.split('=')) : [['sightline', undefined]];
+const runners = [Object.assign(runPrometheus, { label: 'prometheus' }), ...dists.map(([label, dist]) => Object.assign(() => runSightline(dist, label), { label }))];
+const results = Object.fromEntries(runners.map((r) => [r.label, []]));
 for (let round = 0; round < ROUNDS; round++) {
-  const order = round % 2 === 0 ? [runPrometheus, runSightline] : [runSightline, runPrometheus];
+  // Rotate the order so no build always runs first (or right after Prometheus).
+  const order = runners.map((_, i) => runners[(i + round) % runners.length]);
   for (const run of order) {
-    if (args.only && !run.name.toLowerCase().includes(args.only)) continue;
+    if (args.only && !run.label.includes(args.only)) continue;
     const r = await run();
     results[r.system].push(r);
     const d = r.disk;
     console.error(
-      `round ${round + 1} ${r.system.padEnd(10)} ${Math.round(r.samplesPerS).toLocaleString('en-US').padStart(10)} samples/s  wall ${r.wallS.toFixed(1)} s  cpu ${r.cpuS.toFixed(1)} s  peak RSS ${r.peakRssMiB.toFixed(0)} MiB  ` +
+      `round ${round + 1} ${r.system.padEnd(10)} ${Math.round(r.samplesPerS).toLocaleString('en-US').padStart(10)} samples/s  wall ${r.wallS.toFixed(1)} s  cpu ${r.cpuS.toFixed(1)} s  peak RSS ${r.peakRssMiB.toFixed(0)} MiB  ${r.commits !== undefined ? `commits ${r.commits}  ` : ''}` +
         `acked ${r.acked} stored ${r.stored}  statuses ${JSON.stringify(r.statuses)}${r.firstError ? ` first error: ${r.firstError.slice(0, 200)}` : ''}  disk ${JSON.stringify(d, (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toFixed(2) : v))}`,
     );
   }
@@ -169,8 +191,25 @@ const summarize = (rs) =>
         disk: Object.fromEntries(Object.keys(rs[0].disk).map((k) => [k, +median(rs.map((r) => r.disk[k])).toFixed(3)])),
       };
 const p = summarize(results.prometheus);
+if (dists.length > 1) {
+  // A/B: per build the summary and the per-round ratios against Prometheus and the first build.
+  const out = { prometheus: p };
+  const [base] = dists[0];
+  for (const [label] of dists) {
+    const rs = results[label];
+    out[label] = {
+      ...summarize(rs),
+      perRoundSamplesPerS: rs.map((r) => Math.round(r.samplesPerS)),
+      perRoundCpuUsPerSample: rs.map((r) => +((r.cpuS * 1e6) / r.acked).toFixed(2)),
+      perRoundOverPrometheus: p ? rs.map((r, i) => +(r.samplesPerS / results.prometheus[i].samplesPerS).toFixed(2)) : undefined,
+      perRoundOverBase: rs.map((r, i) => +(r.samplesPerS / results[base][i].samplesPerS).toFixed(2)),
+    };
+  }
+  console.log(JSON.stringify({ stream: { series: SERIES, steps: STEPS, samples: totalSamples, connections: CONNS, perRequest: PER_REQ }, rounds: ROUNDS, ...out }, null, 2));
+  process.exit(0);
+}
 const s = summarize(results.sightline);
-const ratios = p && s
+const ratios = p && s && !args['skip-disk']
   ? {
       ingestSightlineOverPrometheus: +median(results.sightline.map((r, i) => r.samplesPerS / results.prometheus[i].samplesPerS)).toFixed(2),
       cpuPerSampleSightlineOverPrometheus: +median(results.sightline.map((r, i) => r.cpuS / r.acked / (results.prometheus[i].cpuS / results.prometheus[i].acked))).toFixed(2),

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { seeded } from './otlp-proto-encoder.mjs';
 
 // ---------------------------------------------------------------------------------------------
@@ -339,13 +339,21 @@ export async function startPrometheus({ dataDir, extraArgs = [] } = {}) {
   };
 }
 
-/** The built Sightline server (`npm run build` first), defaults except ports and data dir. */
-export async function startSightline({ dataDir, extraArgs = [], nodeArgs = [] } = {}) {
+/**
+ * The built Sightline server (`npm run build` first), defaults except ports and data dir.
+ * `dist`: another build of packages/server/dist to run (a path relative to the repository root or
+ * absolute, e.g. bench/.cache/dist-base for A/B runs; it must live inside the repository so it
+ * resolves node_modules); default SIGHTLINE_DIST or packages/server/dist.
+ * SIGHTLINE_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p".
+ */
+export async function startSightline({ dataDir, extraArgs = [], nodeArgs = [], dist = process.env.SIGHTLINE_DIST, env = {} } = {}) {
   const own = !dataDir;
   dataDir ??= tempDir('promperf-sl-');
-  const main = new URL('../../packages/server/dist/main.js', import.meta.url).pathname;
+  const repo = new URL('../../', import.meta.url).pathname;
+  const main = join(resolve(repo, dist ?? 'packages/server/dist'), 'main.js');
+  if (process.env.SIGHTLINE_NODE_ARGS) nodeArgs = [...nodeArgs, ...process.env.SIGHTLINE_NODE_ARGS.split(' ')];
   const proc = track(
-    spawn(process.execPath, [...nodeArgs, main, 'start', '--data-dir', dataDir, '--http-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawn(process.execPath, [...nodeArgs, main, 'start', '--data-dir', dataDir, '--http-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }),
   );
   let out = '';
   proc.stdout.on('data', (d) => (out += d));

@@ -14,6 +14,7 @@ import {
   createOtlpHttpServer, ExportService, InflightBudget, labeledSampleSink, RemoteWriteService, ScrapeManager, startOtlpGrpcServer,
   type OtlpGrpcServer,
 } from './ingest/index.js';
+import { DecodePool } from './ingest/decode-pool.js';
 import { VERSION } from './version.js';
 import { parsePromDuration } from './config/index.js';
 import { createPromEngine, createStoreSeriesSource } from './query/promql/index.js';
@@ -52,6 +53,8 @@ export interface RunningSightline {
   readonly rollups: RollupScheduler | undefined;
   /** Absent when metrics.sealing.enabled is false. */
   readonly sealing: SealScheduler | undefined;
+  /** Decode worker threads of metric ingest; absent when ingest.decodeWorkers is 0. */
+  readonly decodePool: DecodePool | undefined;
   close(): Promise<void>;
 }
 
@@ -127,7 +130,9 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
   const guardedWriter = (source: string) => (guard ? new CardinalityGuardedWriter(writer, guard, { source, clock, log: logger.child({ room: 'pipeline' }) }) : writer);
 
   let ready = false;
-  const service = new ExportService({ writer, metrics, log: logger, guard });
+  // Metric decode threads (remote_write, OTLP metrics); every failure path below closes them.
+  const decodePool = config.ingest.decodeWorkers > 0 ? new DecodePool({ size: config.ingest.decodeWorkers, log: logger, metrics }) : undefined;
+  const service = new ExportService({ writer, metrics, log: logger, guard, pool: decodePool });
   const otlpHttp = createOtlpHttpServer({
     host: config.host,
     port: config.otlp.httpPort,
@@ -152,6 +157,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
   try {
     ruleGroups = loadRuleFiles(config.rule_files);
   } catch (err) {
+    await decodePool?.close();
     await writer.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;
@@ -176,7 +182,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     metrics,
     log: logger.child({ room: 'scrape' }),
   });
-  const remoteWrite = new RemoteWriteService({ writer, metrics, maxDecompressedBytes: config.remoteWrite.maxDecompressedBytes, log: logger, guard });
+  const remoteWrite = new RemoteWriteService({ writer, metrics, maxDecompressedBytes: config.remoteWrite.maxDecompressedBytes, log: logger, guard, pool: decodePool });
   let grpcServer: OtlpGrpcServer | undefined;
   let api: Awaited<ReturnType<typeof buildApi>> | undefined;
   const retention = new RetentionScheduler({
@@ -306,6 +312,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
       retention,
       rollups,
       sealing,
+      decodePool,
       close: () =>
         (closing ??= (async () => {
           ready = false;
@@ -320,6 +327,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
           sealing?.stop();
           await writer.close();
           await api!.close();
+          await decodePool?.close();
           await store.close();
         })()),
     };
@@ -327,6 +335,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     otlpHttp.close();
     await grpcServer?.close();
     await api?.close();
+    await decodePool?.close();
     retention.stop();
     rollups?.stop();
     sealing?.stop();

@@ -66,6 +66,18 @@ export const configSchema = z
       })
       .strict()
       .default({ grpcPort: 4317, httpPort: 4318, maxBodyBytes: 16 * 1024 * 1024, maxInflightBytes: 256 * 1024 * 1024 }),
+    ingest: z
+      .object({
+        /**
+         * Worker threads that decode metric ingest requests (remote_write, OTLP metrics) off the
+         * main thread. 0 (default): decode on the main thread. Off by default because on the
+         * shared 2-core benchmark box it gave no reliable throughput gain and costs ~20% more CPU
+         * per decoded sample (docs/benchmarks.md, "Decode on worker threads"); try it with idle cores.
+         */
+        decodeWorkers: z.number().int().min(0).max(64).default(0),
+      })
+      .strict()
+      .default({ decodeWorkers: 0 }),
     writer: z
       .object({
         /** Rows waiting for commit before ingest answers 429 / RESOURCE_EXHAUSTED. */

@@ -7,6 +7,7 @@ import type { SelfMetrics, SignalName, Transport } from '../telemetry/self-metri
 import { DecodeError, decodeLogsRequest, decodeMetricsRequest, decodeTraceRequest } from './wire/index.js';
 import { DeltaToCumulative } from '../pipeline/delta-to-cumulative.js';
 import type { CardinalityGuard } from '../pipeline/cardinality-guard.js';
+import type { DecodePool } from './decode-pool.js';
 
 export type WireFormat = 'protobuf' | 'json';
 
@@ -28,6 +29,8 @@ export interface ExportServiceOptions {
   log?: { warn(obj: object, msg: string): void };
   /** Cardinality limits on metric series; absent: no limits. */
   guard?: CardinalityGuard;
+  /** Decode worker threads for metrics requests; absent: every request decodes on the main thread. */
+  pool?: DecodePool;
 }
 
 const REASON_BY_CODE: Record<string, string> = {
@@ -49,9 +52,15 @@ export class ExportService {
     let batch: TelemetryBatch;
     let rejected: number;
     let reasons: string[];
+    // Metrics decode on a worker when there is a pool; `undefined` (saturated, worker died, delta
+    // points to accumulate here) decodes inline below. A worker's error is rethrown into the same
+    // handling as an inline one.
+    const pooled = signal === 'metrics' && this.opts.pool ? await this.opts.pool.decodeOtlpMetrics(body, format, tenant) : undefined;
     try {
-      const decoded =
-        signal === 'traces'
+      if (pooled !== undefined && !pooled.ok) throw pooled.error;
+      const decoded = pooled?.ok
+        ? pooled.result
+        : signal === 'traces'
           ? decodeTraceRequest(body, format, tenant)
           : signal === 'logs'
             ? decodeLogsRequest(body, format, tenant)

@@ -1,14 +1,11 @@
 // Prometheus remote_write 1.0 receiver, transport side-agnostic: snappy block -> WriteRequest ->
 // SampleBatch -> group-commit writer. The API plugin turns the outcome into 204/400/413/429/503.
-//
-// Snappy: the `snappy` package (napi-rs bindings to the reference C++ library, prebuilt per
-// platform as optional dependencies, no install script). It decompresses an order of
-// magnitude faster than the pure-JS snappyjs, which has not had a release since 2021.
-import { uncompressSync } from 'snappy';
+// Decompression and decoding (remote-write-body.ts) run on a decode worker when there is a
+// pool (decode-pool.ts), else here; the size checks, cardinality guard and writer stay here.
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { BatchWriter, ExportOutcome } from './export-service.js';
-import { DecodeError } from './wire/index.js';
-import { decodeRemoteWrite } from './wire/decode-remote-write.js';
+import type { DecodePool } from './decode-pool.js';
+import { decodeRemoteWriteBody } from './remote-write-body.js';
 import type { CardinalityGuard } from '../pipeline/cardinality-guard.js';
 
 export interface RemoteWriteOptions {
@@ -19,6 +16,8 @@ export interface RemoteWriteOptions {
   log?: { warn(obj: object, msg: string): void };
   /** Cardinality limits on metric series; absent: no limits. */
   guard?: CardinalityGuard;
+  /** Decode worker threads; absent: snappy and protobuf decoding run on the main thread. */
+  pool?: DecodePool;
 }
 
 export type RemoteWriteOutcome = ExportOutcome | { status: 'too_large'; message: string };
@@ -55,22 +54,14 @@ export class RemoteWriteService {
       m.rejected.inc({ signal: 'metrics', reason: 'too_large' });
       return { status: 'too_large', message: `remote_write body decompresses to ${declared} bytes, over the limit of ${this.opts.maxDecompressedBytes} bytes (remoteWrite.maxDecompressedBytes)` };
     }
-    let raw: Buffer;
-    try {
-      raw = uncompressSync(Buffer.from(compressed.buffer, compressed.byteOffset, compressed.byteLength)) as Buffer;
-    } catch (err) {
-      m.rejected.inc({ signal: 'metrics', reason: 'bad_encoding' });
-      return { status: 'invalid', code: 'SL_ERR_BAD_ENCODING', message: `body is not valid snappy block-format data: ${(err as Error).message}` };
-    }
-    m.receivedBytes.inc({ signal: 'metrics', transport: 'remote_write' }, raw.byteLength);
-    let decoded: ReturnType<typeof decodeRemoteWrite>;
-    try {
-      decoded = decodeRemoteWrite(raw, tenant);
-    } catch (err) {
-      m.rejected.inc({ signal: 'metrics', reason: 'malformed' });
-      if (err instanceof DecodeError) return { status: 'invalid', code: err.code, message: err.message };
-      this.warnOnce('decoder-bug', { err: String(err) }, 'remote_write decoder threw an unexpected error');
-      return { status: 'invalid', code: 'SL_ERR_PROTOBUF_MALFORMED', message: `could not decode WriteRequest: ${(err as Error).message}` };
+    // On a decode worker when there is a pool (undefined: saturated, or the worker died with the
+    // request on it), else here on the main thread; both run decodeRemoteWriteBody.
+    const decoded = (this.opts.pool ? await this.opts.pool.decodeRemoteWrite(compressed, tenant) : undefined) ?? decodeRemoteWriteBody(compressed, tenant);
+    if (decoded.rawBytes !== undefined) m.receivedBytes.inc({ signal: 'metrics', transport: 'remote_write' }, decoded.rawBytes);
+    if (!decoded.ok) {
+      m.rejected.inc({ signal: 'metrics', reason: decoded.reason });
+      if (decoded.bug !== undefined) this.warnOnce('decoder-bug', { err: decoded.bug }, 'remote_write decoder threw an unexpected error');
+      return { status: 'invalid', code: decoded.code, message: decoded.message };
     }
     let batch = decoded.batch;
     // Like Mimir's per-series limits: the admitted samples of the request are stored, and the

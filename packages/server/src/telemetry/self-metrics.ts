@@ -32,6 +32,9 @@ export interface SelfMetrics {
   readonly ruleEvaluations: Counter<'result'>;
   readonly ruleGroupDuration: Histogram;
   readonly activeSeries: Gauge;
+  /** Metric ingest requests given to the decode workers, by result (decoded there, or why they went inline). */
+  readonly decodeWorkerRequests: Counter<'result'>;
+  readonly decodeWorkerRestarts: Counter;
   /** Connects gauges that are read at scrape time to their sources. */
   setSources(sources: MetricSources): void;
 }
@@ -88,6 +91,17 @@ export function createSelfMetrics(opts: { defaultMetrics?: boolean } = {}): Self
       name: 'sightline_ingest_received_bytes_total',
       help: 'Request body bytes received after decompression.',
       labelNames: ['signal', 'transport'],
+      registers,
+    }),
+    decodeWorkerRequests: new Counter({
+      name: 'sightline_ingest_decode_worker_requests_total',
+      help: 'Metric ingest requests offered to the decode worker threads, by result: decoded (on a worker), or decoded on the main thread because the workers were saturated, the worker exited, a series was unknown to the main thread, or the request had delta points.',
+      labelNames: ['result'],
+      registers,
+    }),
+    decodeWorkerRestarts: new Counter({
+      name: 'sightline_ingest_decode_worker_restarts_total',
+      help: 'Decode worker threads that exited unexpectedly and were replaced.',
       registers,
     }),
     queueRows: new Gauge({
