@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { seeded } from './otlp-proto-encoder.mjs';
 
 // ---------------------------------------------------------------------------------------------
@@ -340,10 +340,11 @@ export async function startPrometheus({ dataDir, extraArgs = [] } = {}) {
 }
 
 /** The built Sightline server (`npm run build` first), defaults except ports and data dir. */
-export async function startSightline({ dataDir, extraArgs = [], nodeArgs = [] } = {}) {
+export async function startSightline({ dataDir, extraArgs = [], nodeArgs = [], dist } = {}) {
   const own = !dataDir;
   dataDir ??= tempDir('promperf-sl-');
-  const main = new URL('../../packages/server/dist/main.js', import.meta.url).pathname;
+  // `dist`: another build of packages/server/dist (A/B); it must sit inside the repository so its imports resolve.
+  const main = dist ? resolve(dist, 'main.js') : new URL('../../packages/server/dist/main.js', import.meta.url).pathname;
   const proc = track(
     spawn(process.execPath, [...nodeArgs, main, 'start', '--data-dir', dataDir, '--http-port', '0', '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--log-level', 'warn', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] }),
   );
