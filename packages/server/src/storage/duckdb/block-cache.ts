@@ -62,31 +62,41 @@ export class SampleBlockCache {
     return { ...this.s };
   }
 
-  /** The decoded block if cached with the same end and count (counted as a hit or a miss). */
-  get(day: number, tenant: string, fp: number, startMs: number, endMs: number, count: number): CachedBlock | undefined {
+  /**
+   * The decoded block if cached with the same end and count. Counted as a hit or a miss unless
+   * `tally` is false (then the caller counts what it ends up using, with record()).
+   */
+  get(day: number, tenant: string, fp: number, startMs: number, endMs: number, count: number, tally = true): CachedBlock | undefined {
     const e = this.index.get(day)?.get(tenant)?.get(fp)?.get(startMs);
     if (e && e.endMs === endMs && e.count === count) {
-      this.s.hits++;
+      if (tally) this.s.hits++;
       this.touch(e);
       return e;
     }
     if (e) this.remove(e, 'invalidations');
-    this.s.misses++;
+    if (tally) this.s.misses++;
     return undefined;
+  }
+
+  /** Blocks served from memory (hits) and read from disk (misses) by a caller of get(…, false). */
+  record(hits: number, misses: number): void {
+    this.s.hits += hits;
+    this.s.misses += misses;
   }
 
   /** Keeps a decoded block (the arrays are owned by the cache from now on: never modify them). */
   put(day: number, tenant: string, fp: number, startMs: number, endMs: number, count: number, timestampsMs: Float64Array, values: Float64Array): void {
     const bytes = timestampsMs.byteLength + values.byteLength + ENTRY_OVERHEAD;
     if (bytes > this.maxBytes) return;
+    // First, so the maps below are not ones its removal just emptied and dropped.
+    const old = this.index.get(day)?.get(tenant)?.get(fp)?.get(startMs);
+    if (old) this.remove(old, undefined);
     let byTenant = this.index.get(day);
     if (!byTenant) this.index.set(day, (byTenant = new Map()));
     let byFp = byTenant.get(tenant);
     if (!byFp) byTenant.set(tenant, (byFp = new Map()));
     let byStart = byFp.get(fp);
     if (!byStart) byFp.set(fp, (byStart = new Map()));
-    const old = byStart.get(startMs);
-    if (old) this.remove(old, undefined);
     const e: Entry = { day, tenant, fp, startMs, endMs, count, timestampsMs, values, bytes, prev: this.tail, next: undefined };
     byStart.set(startMs, e);
     if (this.tail) this.tail.next = e;

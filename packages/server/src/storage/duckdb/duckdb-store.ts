@@ -89,7 +89,7 @@ export interface DuckDbStoreOptions {
   readConnections?: number;
   /**
    * Bytes of decoded sealed sample blocks kept in memory between queries (LRU; default 256 MiB,
-   * 0 turns the cache off). Config: metrics.blockCache.maxMiB.
+   * 0 turns the cache off). Config: metrics.blockCache.maxBytes.
    */
   blockCacheBytes?: number;
 }

@@ -387,7 +387,7 @@ export async function readBlocksCached(
       const k = pi![i]!;
       const f = fp![i]!;
       if (missing[k]!.has(f)) continue;
-      const b = cache.get(parts[k]!.day, tenant, f, st![i]!, en![i]!, ct![i]!);
+      const b = cache.get(parts[k]!.day, tenant, f, st![i]!, en![i]!, ct![i]!, false);
       if (!b) {
         missing[k]!.add(f);
         hits[k]!.delete(f);
@@ -398,9 +398,19 @@ export async function readBlocksCached(
       else hits[k]!.set(f, [b]);
     }
   });
-  for (const h of hits) for (const [fp, blocks] of h) for (const b of blocks) add(fp, b);
+  let served = 0;
+  for (const h of hits) {
+    for (const [fp, blocks] of h) {
+      for (const b of blocks) add(fp, b);
+      served += blocks.length;
+    }
+  }
   const reread = parts.map((part, i) => [part, i, [...missing[i]!]] as const).filter(([, , fps]) => fps.length > 0);
-  if (reread.length === 0) return out;
+  if (reread.length === 0) {
+    cache.record(served, 0);
+    return out;
+  }
+  let decoded = 0;
   const q = new Params();
   const t = q.varchar(tenant);
   const s = q.bigint(startMs);
@@ -424,7 +434,9 @@ export async function readBlocksCached(
       cache.put(part.day, tenant, fp![i]!, st![i]!, en![i]!, count, block.timestampsMs, block.values);
       add(fp![i]!, block);
     }
+    decoded += n;
   });
+  cache.record(served, decoded);
   return out;
 }
 
