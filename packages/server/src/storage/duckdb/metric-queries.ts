@@ -476,37 +476,38 @@ function upperBound(ts: Float64Array, t: number, from: number): number {
  */
 export function assembleBlocks(sealed: Map<number, CachedBlock[]>, order: readonly number[], startMs: number, endMs: number): { bySeries: Map<number, SeriesColumns>; rows: number } {
   const bySeries = new Map<number, SeriesColumns>();
-  const plan: Array<[number, CachedBlock[], Int32Array, number]> = [];
+  // Per series kept: fingerprint, its blocks, where its block bounds start in `bounds`, samples.
+  const plan: Array<[number, CachedBlock[], number, number]> = [];
+  const bounds: number[] = [];
   let total = 0;
   const seen = new Set<number>();
   for (const fp of order) {
-    if (seen.has(fp)) continue;
-    seen.add(fp);
     const blocks = sealed.get(fp);
-    if (!blocks) continue;
+    if (!blocks || seen.has(fp)) continue;
+    seen.add(fp);
     if (blocks.length > 1) blocks.sort((a, b) => (a.timestampsMs[0] ?? 0) - (b.timestampsMs[0] ?? 0));
-    const bounds = new Int32Array(blocks.length * 2);
+    const first = bounds.length;
     let n = 0;
     for (let j = 0; j < blocks.length; j++) {
       const ts = blocks[j]!.timestampsMs;
       const lo = lowerBound(ts, startMs);
       const hi = upperBound(ts, endMs, lo);
-      bounds[2 * j] = lo;
-      bounds[2 * j + 1] = hi;
+      bounds.push(lo, hi);
       n += hi - lo;
     }
     if (n === 0) continue;
-    plan.push([fp, blocks, bounds, n]);
+    plan.push([fp, blocks, first, n]);
     total += n;
   }
   const outTs = new Float64Array(total);
   const outVs = new Float64Array(total);
   let at = 0;
-  for (const [fp, blocks, bounds, n] of plan) {
+  for (const [fp, blocks, first, n] of plan) {
     const from = at;
     for (let j = 0; j < blocks.length; j++) {
-      const lo = bounds[2 * j]!;
-      const hi = bounds[2 * j + 1]!;
+      const lo = bounds[first + 2 * j]!;
+      const hi = bounds[first + 2 * j + 1]!;
+      if (hi === lo) continue;
       // Whole blocks (all but the first and last of a range) without subarray(): a view per
       // block cost more than the copy (measured: ~25% of a 24 h query's CPU profile).
       const ts = blocks[j]!.timestampsMs;
