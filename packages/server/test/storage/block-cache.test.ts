@@ -30,6 +30,10 @@ describe('SampleBlockCache', () => {
     expect(c.get(20000, 'acme', 42, 5 * H, 5 * H + 59 * 60_000, 60)).toBeUndefined();
     expect(c.get(20000, 'default', 43, 5 * H, 5 * H + 59 * 60_000, 60)).toBeUndefined();
     expect(c.stats()).toMatchObject({ hits: 1, misses: 3, entries: 1 });
+    expect(c.hasSeries(20000, 'default', 42)).toBe(true);
+    expect(c.hasSeries(20000, 'default', 43)).toBe(false);
+    expect(c.hasSeries(20001, 'default', 42)).toBe(false);
+    expect(c.stats()).toMatchObject({ hits: 1, misses: 3 });
     // The block was re-sealed with a late sample: more samples, so the cached one is stale.
     expect(c.get(20000, 'default', 42, 5 * H, 5 * H + 59 * 60_000, 61)).toBeUndefined();
     expect(c.stats()).toMatchObject({ hits: 1, misses: 4, entries: 0, bytes: 0, invalidations: 1 });

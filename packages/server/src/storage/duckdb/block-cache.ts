@@ -78,6 +78,11 @@ export class SampleBlockCache {
     return undefined;
   }
 
+  /** Whether any block of the series in that day is cached (no hit or miss counted). */
+  hasSeries(day: number, tenant: string, fp: number): boolean {
+    return this.index.get(day)?.get(tenant)?.has(fp) ?? false;
+  }
+
   /** Blocks served from memory (hits) and read from disk (misses) by a caller of get(…, false). */
   record(hits: number, misses: number): void {
     this.s.hits += hits;

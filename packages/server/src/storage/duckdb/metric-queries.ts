@@ -372,14 +372,21 @@ export async function readBlocksCached(
     if (list) list.push(b);
     else out.set(fp, [b]);
   };
-  const p = new Params();
-  const where = `tenant = ${p.varchar(tenant)} AND end_ms >= ${p.bigint(startMs)} AND start_ms <= ${p.bigint(endMs)}
-    AND fingerprint IN (SELECT unnest(${p.bigintList(fingerprints)}))`;
-  const keysSql = parts.map((part, i) => `SELECT ${i}::DOUBLE, fingerprint::DOUBLE, start_ms::DOUBLE, end_ms::DOUBLE, count::DOUBLE FROM ${table(part, 'sample_blocks')} WHERE ${where}`).join('\nUNION ALL\n');
   // Per partition: series with at least one block missing from the cache, and the hits of the others.
   const missing = parts.map(() => new Set<number>());
   const hits = parts.map(() => new Map<number, CachedBlock[]>());
-  await pool.queryChunks(keysSql, p, (chunk) => {
+  // A day with none of these series cached is read in one statement, as without the cache;
+  // the others first ask for their block keys (no blob).
+  const keyed: number[] = [];
+  for (const [i, part] of parts.entries()) {
+    if (fingerprints.some((fp) => cache.hasSeries(part.day, tenant, fp))) keyed.push(i);
+    else for (const fp of fingerprints) missing[i]!.add(fp);
+  }
+  const p = new Params();
+  const where = `tenant = ${p.varchar(tenant)} AND end_ms >= ${p.bigint(startMs)} AND start_ms <= ${p.bigint(endMs)}
+    AND fingerprint IN (SELECT unnest(${p.bigintList(fingerprints)}))`;
+  const keysSql = keyed.map((i) => `SELECT ${i}::DOUBLE, fingerprint::DOUBLE, start_ms::DOUBLE, end_ms::DOUBLE, count::DOUBLE FROM ${table(parts[i]!, 'sample_blocks')} WHERE ${where}`).join('\nUNION ALL\n');
+  if (keyed.length > 0) await pool.queryChunks(keysSql, p, (chunk) => {
     const n = chunk.rowCount;
     if (n === 0) return;
     const [pi, fp, st, en, ct] = [0, 1, 2, 3, 4].map((c) => doubles(chunk.getColumnVector(c), n));
