@@ -196,6 +196,7 @@ if (values.child) {
       await new Promise((res) => child.once('exit', res));
     }
   }
+  const fmtSigned = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
   const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   console.log(`node ${process.version}, ${connections} connections, ${seconds}s per run (after a ${seconds}s warm-up), ${rounds} rounds, handler work ${values['work-ms']} ms`);
   const base = results.plain ? median(results.plain) : undefined;
@@ -210,6 +211,20 @@ if (values.child) {
     const cpuNote = baseCpu === undefined || c === 'plain' ? '' : ` (+${(us - baseCpu).toFixed(1)} µs, saturation bound ${((1 - baseCpu / us) * 100).toFixed(1)}% loss)`;
     console.log(`${c.padEnd(5)} ${Math.round(rps).toLocaleString('en-US').padStart(8)} req/s${loss}   server CPU ${us.toFixed(1)} (min ${usMin.toFixed(1)}) µs/request${cpuNote}`);
   }
+  // CPU per request against the same round's plain and prev runs: each round's cases ran
+  // back to back, so these ratios carry less of the machine's drift than the medians above.
+  const perRoundLines = [];
+  for (const c of cases) {
+    if (c === 'plain') continue;
+    const parts = [];
+    if (cpu.plain) parts.push(`extra CPU vs plain per round ${fmtSigned(median(cpu[c].map((v, i) => v - cpu.plain[i])))} µs`);
+    if (cpu.prev && c !== 'prev') {
+      const ratios = cpu[c].map((v, i) => v / cpu.prev[i]);
+      parts.push(`CPU ÷ prev per round: median ${median(ratios).toFixed(3)} [${ratios.map((x) => x.toFixed(2)).join(' ')}]`);
+    }
+    if (parts.length) perRoundLines.push(`${c.padEnd(5)} ${parts.join(';  ')}`);
+  }
+  if (perRoundLines.length) console.log(perRoundLines.join('\n'));
   console.log(`OTLP exports received by the sink: ${exports}`);
   sink.close();
 }

@@ -26,13 +26,13 @@ for (const [id, t] of selfT) {
   if (idx === -1) { add(asyncHook ? 'AsyncLocalStorage hooks (context propagation)' : stack[0].functionName === '(garbage collector)' || stack[0].functionName === '(program)' ? 'GC and (program)' : 'Node, handler (no SDK frame)', t); continue; }
   const f = stack[idx];
   const u = f.url, fn = f.functionName;
-  const passThrough = (/http-server-instrumentation/.test(u) && fn === 'emit') || (/request-observer/.test(u) && /^(write|end|emit)$/.test(fn)) || (/context\.js|AsyncLocalStorageContextManager/.test(u) && fn === 'with');
+  const passThrough = (/http-server-instrumentation/.test(u) && (fn === 'emit' || fn === 'emitOn')) || (/request-observer/.test(u) && /^(write|end|emit)$/.test(fn)) || (/context\.js|AsyncLocalStorageContextManager/.test(u) && fn === 'with');
   if (passThrough && idx > 0) { add(asyncHook ? 'AsyncLocalStorage hooks (context propagation)' : 'Node, handler (under SDK wrappers)', t); continue; }
   const all = stack.map(s => s.functionName + ' ' + s.url).join('|');
   let k;
   if (/serializ|encodeTraceExportRequest|otlp-exporter-base|otlp-transformer|doExport|_flushOneBatch/.test(all)) k = 'span export (encode + send)';
-  else if (/startSpan/.test(all)) k = 'startSpan (ids, sampler, span object)';
-  else if (/SpanImpl.*end|Span\.js.*|BatchSpanProcessor|MultiSpanProcessor/.test(fn + ' ' + u) || / end .*Span\.js/.test(all)) k = 'span end, attributes';
+  else if (/startSpan|startServerSpan|ServerSpan .*server-span\.js/.test(all)) k = 'startSpan (ids, sampler, span object)';
+  else if (/SpanImpl.*end|Span\.js.*|BatchSpanProcessor|MultiSpanProcessor|server-span\.js/.test(fn + ' ' + u) || / end .*Span\.js/.test(all)) k = 'span end, attributes';
   else if (/http-red|local-histogram|sdk-metrics|cardinality/.test(all)) k = 'RED metrics';
   else if (/propagation|composite|W3C|correlation|randomUUID/.test(all)) k = 'propagation extract, correlation id';
   else if (/context\.js|context-utils|rpc-metadata|AsyncLocalStorageContextManager/.test(u)) k = 'contexts (set span, metadata, with)';

@@ -33,6 +33,9 @@ function patchServer(proto: object): () => void {
   const hadOwn = Object.prototype.hasOwnProperty.call(target, 'emit');
   const original = target.emit;
   let enabled = true;
+  // context.with binds the callback to a `this` it is given (a bound function per request):
+  // the server travels as an argument instead.
+  const emitOn = (server: unknown, event: string, req: IncomingMessage, res: ServerResponse): boolean => original.call(server, event, req, res);
   const emit = function emit(this: unknown, event: string | symbol): boolean {
     // eslint-disable-next-line prefer-rest-params
     if (event !== 'request' || !enabled) return original.apply(this, arguments as unknown as [string]);
@@ -41,7 +44,7 @@ function patchServer(proto: object): () => void {
     const state = beginRequest(req, res);
     if (state === undefined) return original.call(this, event, req, res);
     try {
-      return context.with(state.context, original, this, event, req, res);
+      return context.with(state.context, emitOn, undefined, this, event as string, req, res);
     } catch (err) {
       // A listener threw synchronously: the span says so; Node's own handling continues.
       failRequest(state, err);

@@ -45,6 +45,7 @@ import { LocalHistogramProducer } from './metrics/local-histogram.js';
 import { configureRequestObserver } from './middleware/request-observer.js';
 import { startProcessMetrics, type ProcessMetricsHandle } from './metrics/process-metrics.js';
 import { createRedactor, type Redactor } from './redaction.js';
+import { useLeanServerSpans } from './server-span.js';
 import { SDK_VERSION } from './tracing.js';
 
 /** What `init()` returns: the effective configuration and lifecycle controls. */
@@ -186,7 +187,12 @@ export function init(options: InitOptions = {}): SightlineSdk {
     : undefined;
   // init()'s samplers never read span attributes: when its provider is the global one, server
   // spans get all their attributes at the end (an application's own provider keeps them at start).
-  if (tracerProvider && trace.setGlobalTracerProvider(tracerProvider)) configureRequestObserver({ samplerUsesAttributes: false });
+  // Then server spans are also the SDK's lean span, built from this provider's own sampler, ids,
+  // limits and span processors (see server-span.ts).
+  if (tracerProvider && trace.setGlobalTracerProvider(tracerProvider)) {
+    configureRequestObserver({ samplerUsesAttributes: false });
+    useLeanServerSpans(tracerProvider);
+  }
 
   // http.server.request.duration is aggregated by the SDK itself and handed to the reader at
   // collection (no attribute hashing per request). Cumulative only; with a delta preference the
@@ -252,6 +258,7 @@ export function init(options: InitOptions = {}): SightlineSdk {
         processMetrics?.stop();
         useLocalServerDuration(undefined);
         configureRequestObserver({ samplerUsesAttributes: true });
+        useLeanServerSpans(undefined);
         for (const r of results) if (r.status === 'rejected') diag.warn('@sightline/sdk shutdown', r.reason);
         // Later log calls go to stdout only; the OTLP pipeline is closed.
         configureLogger({ otlp: false });

@@ -222,8 +222,14 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
         intervalMs: config.metrics.sealing.intervalSeconds * 1000,
         graceMs: config.metrics.sealing.graceSeconds * 1000,
         afterRollups: config.metrics.rollups.enabled,
-        onRun: (_result, error) => {
+        onRun: (result, error) => {
+          metrics.sealRuns.inc({ result: error ? 'failed' : 'ok' });
           if (error) logger.warn({ err: error.message }, 'sealing samples failed');
+          metrics.sealedSamples.inc(result.samples);
+          metrics.sealedBlocks.inc(result.blocks);
+          metrics.sealCompactedFiles.inc(result.compacted ?? 0);
+          // Before the first rollup build there is nothing to seal yet (sealUntil far in the past).
+          if (result.untilMs !== undefined && result.untilMs > 0) metrics.sealedUntil.set(result.untilMs / 1000);
         },
       })
     : undefined;

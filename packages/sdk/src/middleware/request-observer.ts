@@ -1,11 +1,12 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType, setRPCMetadata } from '@opentelemetry/core';
-import { CORRELATION_KEY, correlationIdFrom, ensureContextManager } from '../context.js';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { correlationIdFrom, ensureContextManager, RequestContext } from '../context.js';
 import { CORRELATION_HEADER, isValidCorrelationId, newCorrelationId } from '../correlation.js';
 import { logger as sharedLogger, type Logger, type LogLevel } from '../logger.js';
 import { normaliseMethod, recordObservedServerRequest, serverRequestEnded, serverRequestStarted } from '../metrics/http-red.js';
+import { leanServerSpansFor, startServerSpan, ServerSpan } from '../server-span.js';
 import { getTracer, recordError } from '../tracing.js';
 
 /**
@@ -116,9 +117,8 @@ class RequestObservation implements RequestState {
   logMode: RequestLogMode | undefined = undefined;
   slowRequestMs: number | undefined = undefined;
   successLevel: LogLevel | undefined = undefined;
-  readonly startMs = performance.now();
-
   constructor(
+    readonly startMs: number,
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly span: Span,
@@ -178,25 +178,33 @@ export function beginRequest(req: IncomingMessage, res: ServerResponse, options?
   // Only what a sampler may want is set at start (and only for samplers that look); the
   // rest is added at the end, and only when the span is recording (unsampled requests never
   // build those attributes).
-  const span = getTracer().startSpan(
-    method,
-    settings.startAttributes
-      ? { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.scheme': scheme, 'url.path': path } }
-      : SERVER_SPAN_OPTIONS,
-    parent,
-  );
-  let ctx = setRPCMetadata(trace.setSpan(parent, span), { type: RPCType.HTTP, span });
+  const startMs = performance.now();
+  const tracer = getTracer();
+  // Under init()'s own provider (whose samplers ignore attributes) the server span is the
+  // SDK's lean span, handed to the same span processors; otherwise the tracer makes it.
+  const span =
+    !settings.startAttributes && leanServerSpansFor(tracer)
+      ? startServerSpan(method, parent, startMs)
+      : tracer.startSpan(
+          method,
+          settings.startAttributes
+            ? { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.scheme': scheme, 'url.path': path } }
+            : SERVER_SPAN_OPTIONS,
+          parent,
+        );
   // With init()'s propagator the id was extracted already; without it, read the header here.
-  let correlationId = correlationIdFrom(ctx);
+  let correlationId = correlationIdFrom(parent);
   if (correlationId === undefined) {
     const header = req.headers[CORRELATION_HEADER];
     const fromHeader = Array.isArray(header) ? header[0] : header;
     correlationId = isValidCorrelationId(fromHeader) ? fromHeader : correlationIdForTrace(span.spanContext().traceId);
-    ctx = ctx.setValue(CORRELATION_KEY, correlationId);
   }
+  // Span, RPC metadata (the Express instrumentation writes the route there) and correlation id
+  // on top of the caller's context, in one object.
+  const ctx = new RequestContext(parent, span, { type: RPCType.HTTP, span }, correlationId);
   if (!res.headersSent) res.setHeader(CORRELATION_HEADER, correlationId);
 
-  const state = new RequestObservation(req, res, span, ctx, correlationId, method, path, scheme);
+  const state = new RequestObservation(startMs, req, res, span, ctx, correlationId, method, path, scheme);
   if (options !== undefined) state.adopt(options);
   (req as unknown as Record<symbol, RequestObservation>)[STATE] = state;
   (res as unknown as Record<symbol, RequestObservation>)[STATE] = state;
@@ -250,16 +258,21 @@ function finish(state: RequestObservation): void {
   }
   const aborted = !res.writableFinished;
   const status = aborted ? 499 : res.statusCode;
-  const durationMs = performance.now() - state.startMs;
+  const endMs = performance.now();
+  const durationMs = endMs - state.startMs;
   const route = resolveRoute(state);
   const errorType = aborted ? 'aborted' : state.error !== undefined ? errorName(state.error) : status >= 500 ? String(status) : undefined;
 
   if (span.isRecording()) {
-    span.setAttributes(endAttributes(state, status, route, errorType));
+    const attrs = endAttributes(state, status, route, errorType);
+    if (span instanceof ServerSpan) span.adoptAttributes(attrs);
+    else span.setAttributes(attrs);
     if (route !== undefined) span.updateName(`${method} ${route}`);
-    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    if (status >= 500) span.setStatus(ERROR_STATUS);
   }
-  span.end();
+  // The lean span ends at the observer's own clock reading (one per request end).
+  if (span instanceof ServerSpan) span.endAt(endMs);
+  else span.end();
 
   const lengthHeader = req.headers['content-length'];
   const requestBytes = lengthHeader ? Number(lengthHeader) : 0;
@@ -298,18 +311,29 @@ function resolveRoute(state: RequestObservation): string | undefined {
   return route;
 }
 
+const ERROR_STATUS = { code: SpanStatusCode.ERROR };
+
+/**
+ * The end attributes as one object: the ones every request has in an object literal of a
+ * fixed shape, the conditional ones after. The lean span takes the object as its attribute
+ * map when nothing set attributes before (see `ServerSpan.adoptAttributes`).
+ */
 function endAttributes(state: RequestObservation, status: number, route: string | undefined, errorType: string | undefined): Attributes {
   const { req } = state;
-  const attrs: Attributes = {
-    'http.response.status_code': status,
-    'network.protocol.version': req.httpVersion,
-    'correlation.id': state.correlationId,
-  };
-  if (!settings.startAttributes) {
-    attrs['http.request.method'] = state.method;
-    attrs['url.scheme'] = state.scheme;
-    attrs['url.path'] = state.path;
-  }
+  const attrs: Attributes = settings.startAttributes
+    ? {
+        'http.response.status_code': status,
+        'network.protocol.version': req.httpVersion,
+        'correlation.id': state.correlationId,
+      }
+    : {
+        'http.response.status_code': status,
+        'network.protocol.version': req.httpVersion,
+        'correlation.id': state.correlationId,
+        'http.request.method': state.method,
+        'url.scheme': state.scheme,
+        'url.path': state.path,
+      };
   if (route !== undefined) attrs['http.route'] = route;
   if (errorType !== undefined) attrs['error.type'] = errorType;
   const host = req.headers.host;

@@ -57,7 +57,7 @@ export { RetentionScheduler } from './retention-scheduler.js';
 export type { RetentionSchedulerOptions } from './retention-scheduler.js';
 export { RollupScheduler } from './rollup-scheduler.js';
 export { SealScheduler } from './seal-scheduler.js';
-export type { SealSchedulerOptions } from './seal-scheduler.js';
+export type { SealRun, SealSchedulerOptions } from './seal-scheduler.js';
 export type { RollupSchedulerOptions } from './rollup-scheduler.js';
 export { TIERS, bucketStart, closedUntil } from './rollup-tiers.js';
 export type { TierName, TierSpec } from './rollup-tiers.js';

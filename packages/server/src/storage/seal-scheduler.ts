@@ -17,15 +17,23 @@ export interface SealSchedulerOptions {
   graceMs: number;
   /** Wait for the 1m rollup tier to be built past a block before sealing it. */
   afterRollups: boolean;
-  onRun?: (result: SealResult, error?: Error) => void;
+  onRun?: (result: SealRun, error?: Error) => void;
+}
+
+/** A run's result, with the end of the hours it sealed (absent when the run failed). */
+export interface SealRun extends SealResult {
+  untilMs?: number;
 }
 
 export class SealScheduler {
-  private readonly job: PeriodicJob<SealResult>;
+  private readonly job: PeriodicJob<SealRun>;
 
   constructor(opts: SealSchedulerOptions) {
-    this.job = new PeriodicJob<SealResult>({
-      run: async () => opts.store.sealSamples(await sealUntil(opts)),
+    this.job = new PeriodicJob<SealRun>({
+      run: async () => {
+        const untilMs = await sealUntil(opts);
+        return { ...(await opts.store.sealSamples(untilMs)), untilMs };
+      },
       intervalMs: opts.intervalMs,
       firstDelayMs: 30_000,
       onFailure: { partitions: 0, blocks: 0, samples: 0, compacted: 0 },
@@ -41,7 +49,7 @@ export class SealScheduler {
     this.job.stop();
   }
 
-  runOnce(): Promise<SealResult> {
+  runOnce(): Promise<SealRun> {
     return this.job.runOnce();
   }
 }

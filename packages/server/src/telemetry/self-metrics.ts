@@ -22,6 +22,11 @@ export interface SelfMetrics {
   readonly rollupRuns: Counter<'result'>;
   readonly rollupRows: Counter<'tier'>;
   readonly rollupBuiltUntil: Gauge<'tier'>;
+  readonly sealRuns: Counter<'result'>;
+  readonly sealedSamples: Counter;
+  readonly sealedBlocks: Counter;
+  readonly sealCompactedFiles: Counter;
+  readonly sealedUntil: Gauge;
   readonly queryDuration: Histogram<'endpoint'>;
   readonly scrapes: Counter<'job' | 'result'>;
   readonly ruleEvaluations: Counter<'result'>;
@@ -147,6 +152,32 @@ export function createSelfMetrics(opts: { defaultMetrics?: boolean } = {}): Self
       name: 'sightline_rollup_built_until_seconds',
       help: 'End of the last built bucket of each rollup tier (Unix seconds); now minus this is the lag.',
       labelNames: ['tier'],
+      registers,
+    }),
+    sealRuns: new Counter({
+      name: 'sightline_seal_runs_total',
+      help: 'Runs of the job that seals closed hours of raw samples into compact blocks, by result (ok or failed).',
+      labelNames: ['result'],
+      registers,
+    }),
+    sealedSamples: new Counter({
+      name: 'sightline_sealed_samples_total',
+      help: 'Raw samples moved into sealed per-series blocks.',
+      registers,
+    }),
+    sealedBlocks: new Counter({
+      name: 'sightline_sealed_blocks_total',
+      help: 'Sealed block rows written (one per tenant, series and hour; re-written when late samples merge in).',
+      registers,
+    }),
+    sealCompactedFiles: new Counter({
+      name: 'sightline_seal_compacted_files_total',
+      help: 'Closed metric day files rewritten after sealing to give the raw rows\' space back.',
+      registers,
+    }),
+    sealedUntil: new Gauge({
+      name: 'sightline_sealed_until_seconds',
+      help: 'End of the last sealed hour (Unix seconds) after the last successful sealing run; now minus this is the lag.',
       registers,
     }),
     queryDuration: new Histogram({

@@ -146,6 +146,24 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         ]);
       });
 
+      it('reads samples series by series in fingerprint order up to the limit, across many series', async () => {
+        const all = Array.from({ length: 150 }, (_, k) => series('many', { k: String(k) }));
+        const points = all.flatMap((sr, k) => [0, 15_000, 30_000].map((dt) => ({ series: sr, timeMs: T0 + dt, value: k * 10 + dt / 15_000 })));
+        expect(await store.writeSamples([sampleBatch('default', points)])).toMatchObject({ status: 'ok' });
+        const sorted = [...all].sort((a, b) => a.fingerprint - b.fingerprint);
+        const expectFor = (sr: (typeof all)[number], n = 3) => {
+          const k = all.indexOf(sr);
+          return { fingerprint: sr.fingerprint, labels: sr.labels, timestampsMs: [T0, T0 + 15_000, T0 + 30_000].slice(0, n), values: [k * 10, k * 10 + 1, k * 10 + 2].slice(0, n) };
+        };
+        // Asked for in any order, with repeats and an unknown series: answered in fingerprint order.
+        const asked = [...all].reverse().map((sr) => sr.fingerprint).concat([all[3]!.fingerprint, 12345]);
+        const span = { startMs: T0, endMs: T0 + 30_000 };
+        const limited = await store.readSamples({ tenant: 'default', fingerprints: asked, ...span, limit: 200 });
+        expect(limited).toEqual([...sorted.slice(0, 66).map((sr) => expectFor(sr)), expectFor(sorted[66]!, 2)]);
+        const everything = await store.readSamples({ tenant: 'default', fingerprints: asked, ...span, limit: 1000 });
+        expect(everything).toEqual(sorted.map((sr) => expectFor(sr)));
+      });
+
       it('selects series by Prometheus label matchers, with their samples in the range', async () => {
         const a = series('up', { job: 'api', instance: 'a:1' });
         const b = series('up', { job: 'api', instance: 'b:1' });

@@ -1,19 +1,15 @@
 // An acknowledged write survives kill -9. A child process runs the real store and writer,
 // prints each acknowledgement, and is killed without warning mid-stream; the test then opens
 // the same data directory and finds every acknowledged row.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { prepareStorageChild } from '../helpers/storage-child.js';
 import { createDuckDbStore } from '../../src/storage/index.js';
 import { hex, ns, series } from './batch-helpers.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const srcDir = resolve(here, '../../src');
-const repoRoot = resolve(here, '../../../..');
 const T0 = Date.UTC(2026, 10, 23, 12);
 let work: string | undefined;
 
@@ -65,18 +61,10 @@ for (let k = 0; k < 8; k++) void loop();
 it('keeps every acknowledged write after kill -9', async () => {
   work = await mkdtemp(join(tmpdir(), 'sightline-crash-'));
   const dataDir = join(work, 'data');
-  // The storage room imports no other room, so it compiles on its own for a plain Node child.
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [
-    tsc, join(srcDir, 'storage', 'index.ts'), '--outDir', join(work, 'build'), '--rootDir', srcDir, '--module', 'nodenext',
-    '--moduleResolution', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node', '--esModuleInterop',
-  ], { cwd: repoRoot, stdio: 'pipe' });
-  await symlink(join(repoRoot, 'node_modules'), join(work, 'node_modules'));
-  await writeFile(join(work, 'package.json'), '{"type":"module"}');
-  await writeFile(join(work, 'child.mjs'), CHILD);
+  const childScript = await prepareStorageChild(work, CHILD);
 
   const fp = series('crash').fingerprint;
-  const child = spawn(process.execPath, [join(work, 'child.mjs'), dataDir, String(T0), String(fp)], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [childScript, dataDir, String(T0), String(fp)], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
   const acked = new Set<number>();
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

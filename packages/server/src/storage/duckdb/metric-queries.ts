@@ -21,6 +21,8 @@ import { checkLimit } from './trace-queries.js';
 const SERIES = `"${CATALOG_ALIAS}".main.series`;
 const METADATA = `"${CATALOG_ALIAS}".main.metric_metadata`;
 const MAX_SAMPLES = 10_000_000;
+/** Series read per statement by readSamples, which stops once its limit is filled. */
+const READ_SAMPLES_GROUP = 64;
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -263,17 +265,23 @@ export class MetricQueries {
   async readSamples(q: SamplesQuery): Promise<SeriesSamples[]> {
     if (q.fingerprints.length === 0) return [];
     const limit = Math.min(checkLimitLarge(q.limit), MAX_SAMPLES);
-    const { bySeries } = await this.samplesBySeries(q.tenant, q.fingerprints, q.startMs, q.endMs, MAX_SAMPLES);
-    if (bySeries.size === 0) return [];
-    const labels = await this.labelsOf(q.tenant, q.fingerprints);
+    // Series in fingerprint order, a group at a time: reading stops once the limit is filled,
+    // so a small limit over many series or a long range does not read everything first.
+    const fps = [...new Set(q.fingerprints)].sort((a, b) => a - b);
     const out: SeriesSamples[] = [];
     let left = limit;
-    for (const fp of [...bySeries.keys()].sort((a, b) => a - b)) {
-      if (left <= 0) break;
-      const s = bySeries.get(fp)!;
-      const n = Math.min(left, s.timestampsMs.length);
-      left -= n;
-      out.push({ fingerprint: fp, labels: labels.get(fp) ?? {}, timestampsMs: Array.from(s.timestampsMs.subarray(0, n)), values: Array.from(s.values.subarray(0, n)) });
+    for (let i = 0; i < fps.length && left > 0; i += READ_SAMPLES_GROUP) {
+      const group = fps.slice(i, i + READ_SAMPLES_GROUP);
+      const { bySeries } = await this.samplesBySeries(q.tenant, group, q.startMs, q.endMs, MAX_SAMPLES);
+      if (bySeries.size === 0) continue;
+      const labels = await this.labelsOf(q.tenant, [...bySeries.keys()]);
+      for (const fp of group) {
+        const s = bySeries.get(fp);
+        if (!s || left <= 0) continue;
+        const n = Math.min(left, s.timestampsMs.length);
+        left -= n;
+        out.push({ fingerprint: fp, labels: labels.get(fp) ?? {}, timestampsMs: Array.from(s.timestampsMs.subarray(0, n)), values: Array.from(s.values.subarray(0, n)) });
+      }
     }
     return out;
   }

@@ -39,6 +39,7 @@ beforeAll(async () => {
   // The tests drive both jobs themselves.
   server.retention.stop();
   server.rollups!.stop();
+  server.sealing!.stop();
   let seed = 7;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   let c = 0;
@@ -171,6 +172,32 @@ describe('rollup tiers in PromQL', () => {
     const inst = await query('/api/v1/query', { query: 'count_over_time(temp[1h])', time: (T0 + 5 * HOUR) / 1000, stats: 'all' });
     expect(inst.tiers).toBe('1h');
     expect(inst.body.data.result[0].value[1]).toBe('240');
+  });
+
+  it('seals the closed hours behind the 1m tier, answers the same after, and reports it on /metrics', async () => {
+    // Raw samples are left on day 3 only (retention above); the 1m tier is built to T0 + 3d + 5m.
+    const day3 = [T0 + 2 * DAY + 30 * MIN, T0 + 3 * DAY - 30 * MIN] as const;
+    const before = [
+      values(await range('rate(req_total[5m])', ...day3, '5m', { sightline_tier: 'raw' })),
+      values(await range('temp', ...day3, '1m', { sightline_tier: 'raw' })),
+    ];
+    const run = await server.sealing!.runOnce();
+    expect(run).toMatchObject({ untilMs: T0 + 3 * DAY, partitions: 1, samples: 2 * 5760, blocks: 2 * 24 });
+    expect([
+      values(await range('rate(req_total[5m])', ...day3, '5m', { sightline_tier: 'raw' })),
+      values(await range('temp', ...day3, '1m', { sightline_tier: 'raw' })),
+    ]).toEqual(before);
+    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    expect(text).toContain('sightline_seal_runs_total{result="ok"} 1');
+    expect(text).toContain(`sightline_sealed_samples_total ${2 * 5760}`);
+    expect(text).toContain(`sightline_sealed_blocks_total ${2 * 24}`);
+    expect(text).toContain(`sightline_seal_compacted_files_total ${run.compacted}`);
+    expect(text).toContain(`sightline_sealed_until_seconds ${(T0 + 3 * DAY) / 1000}`);
+    // Nothing left to seal: a second run moves nothing and the counters stay.
+    expect(await server.sealing!.runOnce()).toMatchObject({ samples: 0, blocks: 0 });
+    const again = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    expect(again).toContain('sightline_seal_runs_total{result="ok"} 2');
+    expect(again).toContain(`sightline_sealed_samples_total ${2 * 5760}`);
   });
 });
 
