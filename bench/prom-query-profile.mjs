@@ -11,6 +11,9 @@
 //   DATA=/tmp/unsealed,/tmp/sealed node bench/prom-query-profile.mjs
 //     (A/B: one build on copies of two Sightline data dirs, e.g. before and after
 //      bench/seal-data-dir.mjs; with DISTS too, build i reads data dir i)
+//   node bench/prom-query-profile.mjs bench/.cache/prom-query-10000-24h-60s-sealed 5
+//     (the sealed copy `prom-query.mjs --sealed` caches; rounds after the first read sealed
+//      blocks from the store's decoded-block cache, so medians of 3+ rounds are warm)
 import { DuckDBInstance } from '@duckdb/node-api';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

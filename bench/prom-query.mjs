@@ -5,6 +5,14 @@
 //   node bench/prom-query.mjs --rounds 7                    (more rounds)
 //   node bench/prom-query.mjs --rebuild                     (regenerate the cached data)
 //   node bench/prom-query.mjs --only-query 3                (one query; --profile adds node --cpu-prof)
+//   node bench/prom-query.mjs --sealed                      (Sightline on a sealed copy of its data, see below)
+//   node bench/prom-query.mjs --dists bench/.cache/dist-base,packages/server/dist
+//                                                           (A/B: one Sightline per build, side by side)
+//
+// --sealed: every sample of the cached Sightline data dir sealed into blocks and the day files
+// rewritten (bench/seal-data-dir.mjs --compact), as the sealing job leaves closed hours. The
+// sealed copy is cached next to this script in bench/.cache/<cache name>-sealed (made on first
+// use with the current build; --cache-dir may point into another checkout, it is only read).
 //
 // Data: --series series (10,000 by default; bench/lib/prom-bench.mjs layout: 5 jobs x 20
 // instances, per instance 20 http_requests_total{method,status} counters, a classic histogram
@@ -24,8 +32,9 @@
 // the HTTP round trip to the end of the JSON body. Reported: per-query medians, the ratio
 // Sightline/Prometheus and the median of the ratios.
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compressSync } from 'snappy';
 import { buildSeries, buildStream, dirBytes, median, procStats, promQuery, sendShards, sleep, startPrometheus, startSightline, tempDir, valueGenerator } from './lib/prom-bench.mjs';
@@ -40,6 +49,8 @@ const { values: args } = parseArgs({
     'only-query': { type: 'string' },
     profile: { type: 'boolean', default: false },
     'cache-dir': { type: 'string' },
+    sealed: { type: 'boolean', default: false },
+    dists: { type: 'string' },
   },
 });
 const SERIES = Number(args.series);
@@ -142,6 +153,24 @@ if (!manifest.prometheusCompacted) {
   log(`Prometheus compacted the backfilled blocks into ${manifest.prometheusBlocks}`);
 }
 const END = manifest.endMs / 1000;
+
+// Sealed copy of the Sightline data dir (cached beside this script, never written into cacheDir).
+let slSource = join(cacheDir, 'sightline');
+if (args.sealed) {
+  const sealedDir = new URL(`./.cache/${basename(cacheDir)}-sealed`, import.meta.url).pathname;
+  const marker = join(sealedDir, 'sealed.json');
+  const fresh = existsSync(marker) && JSON.parse(readFileSync(marker, 'utf8')).endMs === manifest.endMs;
+  if (!fresh) {
+    log(`sealing a copy of ${slSource} into ${sealedDir}`);
+    rmSync(sealedDir, { recursive: true, force: true });
+    mkdirSync(sealedDir, { recursive: true });
+    cpSync(slSource, join(sealedDir, 'sightline'), { recursive: true });
+    execFileSync(process.execPath, [new URL('./seal-data-dir.mjs', import.meta.url).pathname, join(sealedDir, 'sightline'), '--compact'], { stdio: 'inherit' });
+    writeFileSync(marker, JSON.stringify({ endMs: manifest.endMs, sealedAt: new Date().toISOString() }));
+  }
+  slSource = join(sealedDir, 'sightline');
+}
+const DISTS = args.dists ? args.dists.split(',') : [undefined];
 log(`data: ${manifest.series} series x ${manifest.steps} samples (every ${manifest.intervalS}s), ${manifest.samples} samples ending ${new Date(manifest.endMs).toISOString()}; ` +
   `disk: Prometheus blocks ${(manifest.prometheusBlockBytes / manifest.samples).toFixed(2)} B/sample, Sightline day files ${(manifest.sightlineDayFileBytes / manifest.samples).toFixed(2)} B/sample (+catalog ${(manifest.sightlineCatalogBytes / manifest.samples).toFixed(2)})`);
 
@@ -217,39 +246,59 @@ async function timed(server, q) {
 
 const work = tempDir('promperf-query-');
 cpSync(join(cacheDir, 'prometheus'), join(work, 'prometheus'), { recursive: true });
-cpSync(join(cacheDir, 'sightline'), join(work, 'sightline'), { recursive: true });
 const prom = await startPrometheus({ dataDir: join(work, 'prometheus') });
-const sl = await startSightline({ dataDir: join(work, 'sightline'), nodeArgs: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${process.cwd()}`] : [] });
+const sls = [];
 try {
-  log(`Prometheus ${prom.url}, Sightline ${sl.url}`);
+  for (const [i, dist] of DISTS.entries()) {
+    cpSync(slSource, join(work, `sightline-${i}`), { recursive: true });
+    const s = await startSightline({ dataDir: join(work, `sightline-${i}`), dist, nodeArgs: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${process.cwd()}`] : [] });
+    s.label = dist ?? 'packages/server/dist';
+    sls.push(s);
+  }
+  log(`Prometheus ${prom.url}, Sightline ${sls.map((s) => `${s.url} (${s.label})`).join(', ')}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const results = [];
   for (const q of selected) {
     const p = await timed(prom, q);
-    const s = await timed(sl, q);
-    const cmp = compare(p.data, s.data);
-    results.push({ q, cmp, first: { prometheus: p.ms, sightline: s.ms }, prometheus: [], sightline: [] });
-    log(`warm-up ${q.name}: prometheus ${p.ms.toFixed(0)} ms, sightline ${s.ms.toFixed(0)} ms; ${cmp.ok ? 'same result' : 'DIFFERENT: ' + cmp.why} (${cmp.series} series, ${cmp.points} points)`);
-  }
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const r of results) {
-      const order = (round + results.indexOf(r)) % 2 === 0 ? [['prometheus', prom], ['sightline', sl]] : [['sightline', sl], ['prometheus', prom]];
-      for (const [name, server] of order) r[name].push((await timed(server, r.q)).ms);
+    const r = { q, cmp: [], first: { prometheus: p.ms, sightline: [] }, prometheus: [], sightline: sls.map(() => []) };
+    for (const sl of sls) {
+      const s = await timed(sl, q);
+      const cmp = compare(p.data, s.data);
+      r.cmp.push(cmp);
+      r.first.sightline.push(s.ms);
+      log(`warm-up (cold) ${q.name}: prometheus ${p.ms.toFixed(0)} ms, sightline ${sl.label} ${s.ms.toFixed(0)} ms; ${cmp.ok ? 'same result' : 'DIFFERENT: ' + cmp.why} (${cmp.series} series, ${cmp.points} points)`);
     }
-    log(`round ${round + 1}/${ROUNDS} done`);
+    results.push(r);
+  }
+  const servers = [['prometheus', prom, -1], ...sls.map((s, i) => [s.label, s, i])];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [qi, r] of results.entries()) {
+      // Rotate which server goes first, per round and per query.
+      const shift = (round + qi) % servers.length;
+      for (const [, server, i] of [...servers.slice(shift), ...servers.slice(0, shift)]) {
+        const ms = (await timed(server, r.q)).ms;
+        if (i < 0) r.prometheus.push(ms);
+        else r.sightline[i].push(ms);
+      }
+    }
+    log(`round ${round + 1}/${ROUNDS} done; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   }
   const rows = results.map((r) => {
     const pm = median(r.prometheus);
-    const sm = median(r.sightline);
-    return { query: r.q.name, promql: r.q.query, step: r.q.step, prometheusMs: +pm.toFixed(1), sightlineMs: +sm.toFixed(1), ratio: +(sm / pm).toFixed(2), sameResult: r.cmp.ok, series: r.cmp.series, points: r.cmp.points, difference: r.cmp.ok ? undefined : r.cmp.why };
+    const sm = r.sightline.map((xs) => median(xs));
+    return {
+      query: r.q.name, promql: r.q.query, step: r.q.step, prometheusMs: +pm.toFixed(1), prometheusFirstMs: +r.first.prometheus.toFixed(1),
+      sightline: sls.map((s, i) => ({ build: s.label, ms: +sm[i].toFixed(1), firstMs: +r.first.sightline[i].toFixed(1), ratio: +(sm[i] / pm).toFixed(2), sameResult: r.cmp[i].ok, series: r.cmp[i].series, points: r.cmp[i].points, difference: r.cmp[i].ok ? undefined : r.cmp[i].why })),
+    };
   });
-  console.log('| # | query | Prometheus ms | Sightline ms | Sightline/Prometheus | same result |');
-  console.log('|---|---|---:|---:|---:|---|');
-  rows.forEach((r, i) => console.log(`| ${i + 1} | ${r.query} | ${r.prometheusMs} | ${r.sightlineMs} | ${r.ratio} | ${r.sameResult ? `yes (${r.series} series, ${r.points} points)` : `no: ${r.difference}`} |`));
-  const ratios = rows.map((r) => r.ratio);
-  console.log(`\nmedian ratio Sightline/Prometheus: ${median(ratios).toFixed(2)} (target <= 1.0); rounds ${ROUNDS}`);
-  console.log(JSON.stringify({ manifest, rounds: ROUNDS, medianRatio: +median(ratios).toFixed(2), rows, prometheusPeakRssMiB: Math.round(procStats(prom.proc.pid).peakRssBytes / 2 ** 20), sightlinePeakRssMiB: Math.round(procStats(sl.proc.pid).peakRssBytes / 2 ** 20) }, null, 2));
+  const many = sls.length > 1;
+  console.log(`| # | query | Prometheus ms (cold) | ${sls.map((s) => `Sightline${many ? ` ${s.label}` : ''} ms (cold) | S/P`).join(' | ')} | same result |`);
+  console.log(`|---|---|---:|${sls.map(() => '---:|---:|').join('')}---|`);
+  rows.forEach((r, i) => console.log(`| ${i + 1} | ${r.query} | ${r.prometheusMs} (${r.prometheusFirstMs}) | ${r.sightline.map((s) => `${s.ms} (${s.firstMs}) | ${s.ratio}`).join(' | ')} | ${r.sightline.map((s) => (s.sameResult ? `yes (${s.series} series, ${s.points} points)` : `no: ${s.difference}`)).join('; ')} |`));
+  const medians = sls.map((s, i) => +median(rows.map((r) => r.sightline[i].ratio)).toFixed(2));
+  for (const [i, s] of sls.entries()) console.log(`median ratio Sightline${many ? ` ${s.label}` : ''}/Prometheus: ${medians[i].toFixed(2)} (target <= 1.0); rounds ${ROUNDS}${args.sealed ? ', sealed data' : ''}`);
+  console.log(JSON.stringify({ manifest, rounds: ROUNDS, sealed: args.sealed, medianRatios: medians, rows, prometheusPeakRssMiB: Math.round(procStats(prom.proc.pid).peakRssBytes / 2 ** 20), sightlinePeakRssMiB: sls.map((s) => Math.round(procStats(s.proc.pid).peakRssBytes / 2 ** 20)) }, null, 2));
 } finally {
   await prom.stop();
-  await sl.stop();
+  for (const s of sls) await s.stop();
   rmSync(work, { recursive: true, force: true });
 }

@@ -90,7 +90,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
   mkdirSync(dataDir, { recursive: true });
 
   const metrics = createSelfMetrics();
-  const store = await createDuckDbStore({ dataDir, clock });
+  const store = await createDuckDbStore({ dataDir, clock, blockCacheBytes: config.metrics.blockCache.maxBytes });
   const writer = createWriter(store, {
     maxQueueRows: config.writer.maxQueueRows,
     flushIntervalMs: config.writer.flushIntervalMs,
@@ -125,7 +125,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     }
   }
   const activeSeries = guard ? () => guard.totalActiveSeries() : undefined;
-  metrics.setSources({ queueRows: () => writer.stats().queueRows, diskBytes: async () => (await store.stats()).diskBytes, activeSeries });
+  metrics.setSources({ queueRows: () => writer.stats().queueRows, diskBytes: async () => (await store.stats()).diskBytes, activeSeries, blockCache: () => store.blockCacheStats() });
   // Scrapes and recording rules cannot tell a client: their rejections are counted and logged.
   const guardedWriter = (source: string) => (guard ? new CardinalityGuardedWriter(writer, guard, { source, clock, log: logger.child({ room: 'pipeline' }) }) : writer);
 

@@ -2,6 +2,7 @@
 // this and passes test/storage/contract.test.ts. Every read takes a tenant and a time
 // range; SQL lives behind it with bound parameters.
 import type { SpanBatch, LogBatch, SampleBatch, MetricType } from './batches.js';
+import type { BlockCacheStats } from './duckdb/block-cache.js';
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 
@@ -183,7 +184,8 @@ export interface SeriesSamples {
 /** A selected series' samples; the embedded store hands them over as typed arrays. */
 export interface SelectedSeriesSamples {
   fingerprint: number;
-  labels: Record<string, string>;
+  /** Shared between queries and frozen: never modify. */
+  labels: Readonly<Record<string, string>>;
   timestampsMs: Float64Array | number[];
   values: Float64Array | number[];
 }
@@ -455,6 +457,8 @@ export interface Store {
    */
   applyRetention(policy: RetentionPolicy, nowMs: number): Promise<RetentionResult[]>;
   stats(): Promise<StoreStats>;
+  /** Hits, misses and size of the in-memory cache of decoded sealed sample blocks. */
+  blockCacheStats(): BlockCacheStats;
   /** Waits for in-flight writes, makes everything durable in the data files, then closes. */
   close(): Promise<void>;
 }

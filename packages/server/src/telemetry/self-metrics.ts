@@ -35,6 +35,9 @@ export interface SelfMetrics {
   /** Metric ingest requests given to the decode workers, by result (decoded there, or why they went inline). */
   readonly decodeWorkerRequests: Counter<'result'>;
   readonly decodeWorkerRestarts: Counter;
+  readonly blockCacheRequests: Counter<'result'>;
+  readonly blockCacheBytes: Gauge;
+  readonly blockCacheEvictions: Counter<'reason'>;
   /** Connects gauges that are read at scrape time to their sources. */
   setSources(sources: MetricSources): void;
 }
@@ -44,6 +47,8 @@ export interface MetricSources {
   diskBytes: () => Promise<number>;
   /** Active series the cardinality guard tracks, all tenants together (absent: guard off). */
   activeSeries?: () => number;
+  /** Counters of the decoded sealed-block cache (storage/duckdb/block-cache.ts). */
+  blockCache?: () => { hits: number; misses: number; evictions: number; invalidations: number; bytes: number; maxBytes: number };
 }
 
 /**
@@ -215,6 +220,41 @@ export function createSelfMetrics(opts: { defaultMetrics?: boolean } = {}): Self
       registers,
       collect() {
         if (sources?.activeSeries) this.set(sources.activeSeries());
+      },
+    }),
+    blockCacheRequests: new Counter({
+      name: 'sightline_block_cache_requests_total',
+      help: 'Lookups of decoded sealed sample blocks in the in-memory cache (metrics.blockCache.maxBytes), by result (hit or miss).',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        const st = sources?.blockCache?.();
+        if (!st) return;
+        this.reset();
+        this.inc({ result: 'hit' }, st.hits);
+        this.inc({ result: 'miss' }, st.misses);
+      },
+    }),
+    blockCacheBytes: new Gauge({
+      name: 'sightline_block_cache_bytes',
+      help: 'Bytes of decoded sealed sample blocks held in memory (bounded by metrics.blockCache.maxBytes).',
+      registers,
+      collect() {
+        const st = sources?.blockCache?.();
+        if (st) this.set(st.bytes);
+      },
+    }),
+    blockCacheEvictions: new Counter({
+      name: 'sightline_block_cache_removed_total',
+      help: 'Decoded sealed blocks removed from the cache, by reason (evicted: over the size bound; invalidated: day dropped or rewritten, block re-sealed).',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        const st = sources?.blockCache?.();
+        if (!st) return;
+        this.reset();
+        this.inc({ reason: 'evicted' }, st.evictions);
+        this.inc({ reason: 'invalidated' }, st.invalidations);
       },
     }),
     ruleGroupDuration: new Histogram({

@@ -39,10 +39,15 @@ describe('/metrics', () => {
       'sightline_storage_disk_bytes',
       'sightline_retention_runs_total',
       'sightline_ingest_request_duration_seconds_bucket',
+      'sightline_block_cache_bytes',
     ]) {
       expect(text).toContain(name);
     }
     expect(text).toMatch(/sightline_ingest_accepted_items_total\{signal="logs",transport="otlp_http"\} 1/);
+    // Nothing sealed was read yet: the decoded-block cache is empty.
+    expect(text).toMatch(/sightline_block_cache_requests_total\{result="hit"\} 0/);
+    expect(text).toMatch(/sightline_block_cache_requests_total\{result="miss"\} 0/);
+    expect(text).toMatch(/sightline_block_cache_removed_total\{reason="evicted"\} 0/);
   });
 
   it('health endpoints answer', async () => {

@@ -53,6 +53,7 @@ import { CardinalityQueries } from './cardinality-queries.js';
 import { PartitionSet, type Partition } from './partitions.js';
 import { ReaderPool } from './reader-pool.js';
 import { SampleSealer } from './sample-sealer.js';
+import { SampleBlockCache, type BlockCacheStats } from './block-cache.js';
 import { SampleWriter } from './sample-writer.js';
 import { selectRollup } from './rollup-queries.js';
 import { Rollups } from './rollups.js';
@@ -86,12 +87,18 @@ export interface DuckDbStoreOptions {
   threads?: number;
   /** Connections for concurrent queries (default 4). */
   readConnections?: number;
+  /**
+   * Bytes of decoded sealed sample blocks kept in memory between queries (LRU; default 256 MiB,
+   * 0 turns the cache off). Config: metrics.blockCache.maxBytes.
+   */
+  blockCacheBytes?: number;
 }
 
 const DEFAULTS = {
   defaultLookbackMs: 7 * DAY_MS,
   checkpointThreshold: '256MB',
   readConnections: 4,
+  blockCacheBytes: 256 * 2 ** 20,
 };
 
 export async function createDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> {
@@ -136,6 +143,7 @@ class DuckDbStore implements Store {
     private readonly rollups: Rollups,
     private readonly sealer: SampleSealer,
     private readonly sealConn: DuckDBConnection,
+    private readonly blockCache: SampleBlockCache,
   ) {
     this.spanWriter = new SpanWriter(writers.traces, parts.traces);
     this.logWriter = new LogWriter(writers.logs, parts.logs, clock);
@@ -147,7 +155,7 @@ class DuckDbStore implements Store {
     };
     this.traces = new TraceQueries(parts.traces, pool, defaultRange);
     this.logs = new LogQueries(parts.logs, pool, defaultRange);
-    this.metrics = new MetricQueries(parts.metrics, pool, { tiers: rollups.tiers, rawAvailableFromMs: () => rollups.status().rawAvailableFromMs });
+    this.metrics = new MetricQueries(parts.metrics, pool, { tiers: rollups.tiers, rawAvailableFromMs: () => rollups.status().rawAvailableFromMs }, blockCache);
     this.cardinalityQueries = new CardinalityQueries(parts.metrics, pool);
   }
 
@@ -197,10 +205,11 @@ class DuckDbStore implements Store {
       const adminQueue = new SerialQueue();
       let store: DuckDbStore | undefined;
       const forget = (kind: PartitionKind) => (day: number) => store?.forgetDay(kind, day);
+      const blockCache = new SampleBlockCache(opts.blockCacheBytes ?? DEFAULTS.blockCacheBytes);
       const parts = {
         traces: new PartitionSet('traces', dataDir, admin, adminQueue, forget('traces')),
         logs: new PartitionSet('logs', dataDir, admin, adminQueue, forget('logs')),
-        metrics: new PartitionSet('metrics', dataDir, admin, adminQueue, forget('metrics')),
+        metrics: new PartitionSet('metrics', dataDir, admin, adminQueue, forget('metrics'), (day) => blockCache.invalidateDay(day)),
         metrics_1m: new PartitionSet('metrics_1m', dataDir, admin, adminQueue),
         metrics_5m: new PartitionSet('metrics_5m', dataDir, admin, adminQueue),
         metrics_1h: new PartitionSet('metrics_1h', dataDir, admin, adminQueue),
@@ -210,7 +219,7 @@ class DuckDbStore implements Store {
       store = new DuckDbStore(
         dataDir, instance, admin, adminQueue, writers, new ReaderPool(readers), parts,
         opts.clock ?? Date.now, opts.defaultLookbackMs ?? DEFAULTS.defaultLookbackMs, rollups,
-        new SampleSealer(sealConn, parts.metrics), sealConn,
+        new SampleSealer(sealConn, parts.metrics, (day, tenant, from, to) => blockCache.invalidateBlocks(day, tenant, from, to)), sealConn, blockCache,
       );
       return store;
     } catch (err) {
@@ -223,7 +232,10 @@ class DuckDbStore implements Store {
   private forgetDay(kind: PartitionKind, day: number): void {
     if (kind === 'traces') this.spanWriter.forgetDay(day);
     else if (kind === 'logs') this.logWriter.forgetDay(day);
-    else if (kind === 'metrics') this.sampleWriter.forgetDay(day);
+    else if (kind === 'metrics') {
+      this.sampleWriter.forgetDay(day);
+      this.blockCache.invalidateDay(day);
+    }
   }
 
   // ---- writes ----
@@ -358,6 +370,10 @@ class DuckDbStore implements Store {
   }
 
   // ---- sealing ----
+
+  blockCacheStats(): BlockCacheStats {
+    return this.blockCache.stats();
+  }
 
   sealSamples(untilMs: number): Promise<SealResult> {
     return this.read(() => this.sealQueue.run(() => this.sealer.seal(untilMs)));

@@ -43,6 +43,8 @@ export class PartitionSet {
     private readonly adminQueue: SerialQueue,
     /** Called when a day is gone, before a late write can create it again. */
     private readonly onDropped: (day: number) => void = () => undefined,
+    /** Called when a day's file was rewritten (compaction), before anyone reads it again. */
+    private readonly onRewritten: (day: number) => void = () => undefined,
   ) {
     this.dir = join(dataDir, kind);
     mkdirSync(this.dir, { recursive: true });
@@ -154,6 +156,7 @@ export class PartitionSet {
         p.attached = undefined;
         renameSync(tmp, p.path);
         if (existsSync(`${p.path}.wal`)) rmSync(`${p.path}.wal`);
+        this.onRewritten(day);
         return true;
       });
     })();

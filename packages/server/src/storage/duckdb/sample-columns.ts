@@ -67,6 +67,18 @@ export class SampleColumns {
     return kept;
   }
 
+  /** Rows [lo, hi) of one series' time and value arrays. */
+  appendSlice(fp: number, ts: Float64Array, vs: Float64Array, lo: number, hi: number): void {
+    const n = hi - lo;
+    if (n <= 0) return;
+    this.reserve(n);
+    const at = this.length;
+    this.fp.fill(fp, at, at + n);
+    this.ts.set(lo === 0 && hi === ts.length ? ts : ts.subarray(lo, hi), at);
+    this.vs.set(lo === 0 && hi === vs.length ? vs : vs.subarray(lo, hi), at);
+    this.length += n;
+  }
+
   /** Appends all of `other` after this one's rows. */
   concat(other: SampleColumns): void {
     this.append(other.fp.subarray(0, other.length), other.ts.subarray(0, other.length), other.vs.subarray(0, other.length));

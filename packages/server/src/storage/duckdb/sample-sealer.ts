@@ -37,6 +37,8 @@ export class SampleSealer {
     /** A connection of its own: sealing never waits for (or delays) sample commits. */
     private readonly conn: DuckDBConnection,
     private readonly set: PartitionSet,
+    /** Called after a commit that rewrote sealed blocks of [fromMs, toMs) (late samples merged in). */
+    private readonly onResealed: (day: number, tenant: string, fromMs: number, toMs: number) => void = () => undefined,
   ) {}
 
   stop(): void {
@@ -53,6 +55,7 @@ export class SampleSealer {
       let sealed = 0;
       try {
         const r = await this.sealPartition(`"${part.alias}".main`, Math.min(untilMs, (day + 1) * DAY_MS));
+        for (const [tenant, from] of r.resealed) this.onResealed(day, tenant, from, from + BLOCK_MS);
         if (r.samples > 0 || r.blocks > 0) result.partitions++;
         result.blocks += r.blocks;
         result.samples += r.samples;
@@ -66,7 +69,7 @@ export class SampleSealer {
     return result;
   }
 
-  private async sealPartition(db: string, until: number): Promise<{ blocks: number; samples: number }> {
+  private async sealPartition(db: string, until: number): Promise<{ blocks: number; samples: number; resealed: Array<[string, number]> }> {
     const conn = this.conn;
     return inTransaction(conn, async () => {
       const p = new Params();
@@ -75,24 +78,26 @@ export class SampleSealer {
         p.values,
         p.types,
       )).getRows() as [string, number][];
-      if (work.length === 0) return { blocks: 0, samples: 0 };
+      if (work.length === 0) return { blocks: 0, samples: 0, resealed: [] };
       let blocks = 0;
       let samples = 0;
+      const resealed: Array<[string, number]> = [];
       for (const [tenant, b] of work) {
         const from = b * BLOCK_MS;
         const to = Math.min(from + BLOCK_MS, until);
         const r = await this.sealBlock(db, tenant, from, to);
         blocks += r.blocks;
         samples += r.samples;
+        if (r.merged) resealed.push([tenant, from]);
       }
       const d = new Params();
       await conn.run(`DELETE FROM ${db}.samples WHERE t_ms < ${d.bigint(until)}`, d.values, d.types);
-      return { blocks, samples };
+      return { blocks, samples, resealed };
     });
   }
 
   /** One tenant's raw rows in [from, to), merged with the block rows sealed earlier. */
-  private async sealBlock(db: string, tenant: string, from: number, to: number): Promise<{ blocks: number; samples: number }> {
+  private async sealBlock(db: string, tenant: string, from: number, to: number): Promise<{ blocks: number; samples: number; merged: boolean }> {
     const conn = this.conn;
     const raw = new SampleColumns();
     const p = new Params();
@@ -139,7 +144,7 @@ export class SampleSealer {
         ap.endRow();
       }
     });
-    return { blocks: fps.length, samples };
+    return { blocks: fps.length, samples, merged: merged > 0 };
   }
 }
 

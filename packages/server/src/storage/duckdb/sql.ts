@@ -25,8 +25,17 @@ export class Params {
     return this.add(v, DOUBLE);
   }
 
+  /**
+   * A BIGINT[] list. Bound as one VARCHAR of decimal integers split in SQL: binding a LIST value
+   * converts every element on the client (~3 µs each), which was most of the client-side cost
+   * of a selector over thousands of series (an instant query's samples and block-key statements).
+   * The decimal text comes from BigInt, so every integer survives exactly.
+   */
   bigintList(v: readonly number[]): string {
-    return this.add(listValue(v.map((x) => BigInt(Math.trunc(x)))), LIST(BIGINT));
+    if (v.length === 0) return `${this.add(listValue([]), LIST(BIGINT))}`;
+    let text = '';
+    for (let i = 0; i < v.length; i++) text += (i ? ',' : '') + BigInt(Math.trunc(v[i]!)).toString();
+    return `(string_split(${this.varchar(text)}, ',')::BIGINT[])`;
   }
 }
 
