@@ -439,13 +439,23 @@ export async function readBlocksCached(
     if (n === 0) return;
     const [pi, fp, st, en, ct] = [0, 1, 2, 3, 4].map((c) => doubles(chunk.getColumnVector(c), n));
     const data = chunk.getColumnVector(5) as DuckDBBlobVector;
+    // One pair of buffers for the chunk's blocks, each block a view of it, rather than a pair
+    // of typed arrays (each with its own ArrayBuffer) per series-hour. A buffer lives until every
+    // block of it is evicted; blocks of one chunk were read by one query and mostly go together.
+    let total = 0;
+    for (let i = 0; i < n; i++) total += ct![i]!;
+    const tsAll = new Float64Array(total);
+    const vsAll = new Float64Array(total);
+    let at = 0;
     for (let i = 0; i < n; i++) {
       const part = parts[pi![i]!]!;
       const count = ct![i]!;
-      const ts = new Float64Array(count);
-      const vs = new Float64Array(count);
+      // Views of exactly `count` samples: a block that decodes to more throws, as before.
+      const ts = tsAll.subarray(at, at + count);
+      const vs = vsAll.subarray(at, at + count);
+      at += count;
       const got = decodeSamplesInto(data.getItem(i)!.bytes, ts, vs, 0);
-      const block = got === count ? { timestampsMs: ts, values: vs } : { timestampsMs: ts.slice(0, got), values: vs.slice(0, got) };
+      const block = got === count ? { timestampsMs: ts, values: vs } : { timestampsMs: ts.subarray(0, got), values: vs.subarray(0, got) };
       cache.put(part.day, tenant, fp![i]!, st![i]!, en![i]!, count, block.timestampsMs, block.values);
       add(fp![i]!, block);
     }
