@@ -128,8 +128,9 @@ export async function walkWorkbench(context: BrowserContext, t: WorkbenchTargets
   await page.getByLabel('Step').fill('1m');
   await page.getByLabel('Step').press('Enter');
   await page.waitForURL((u) => u.searchParams.get('step') === '1m');
-  await expect(page.getByTestId('wb-step').textContent()).resolves.toBe('step 1m (manual)');
-  await expect(page.getByTestId('wb-query-info').first().textContent()).resolves.toContain('step 1m');
+  // The URL changes first; the label and the re-run query follow (on a loaded machine, later).
+  await page.waitForFunction(() => document.querySelector('[data-testid="wb-step"]')?.textContent === 'step 1m (manual)', undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="wb-query-info"]')?.textContent?.includes('step 1m'), undefined, { timeout: 10_000 });
 
   // ---- Table: the instant result at the range end, sortable ----
   await page.getByRole('tab', { name: 'Table' }).click();
