@@ -1,12 +1,11 @@
 // An acknowledged write survives kill -9. A child process runs the real store and writer,
 // prints each acknowledgement, and is killed without warning mid-stream; the test then opens
 // the same data directory and finds every acknowledged row.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { prepareStorageChild } from '../helpers/storage-child.js';
+import { prepareStorageChild, runUntilKilled } from '../helpers/storage-child.js';
 import { createDuckDbStore } from '../../src/storage/index.js';
 import { hex, ns, series } from './batch-helpers.js';
 
@@ -64,26 +63,12 @@ it('keeps every acknowledged write after kill -9', async () => {
   const childScript = await prepareStorageChild(work, CHILD);
 
   const fp = series('crash').fingerprint;
-  const child = spawn(process.execPath, [childScript, dataDir, String(T0), String(fp)], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
   const acked = new Set<number>();
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  await new Promise<void>((done, fail) => {
-    let buf = '';
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop()!;
-      for (const line of lines) if (line.startsWith('ACK ')) acked.add(Number(line.slice(4)));
-      // Kill while commits are in flight: 8 loops keep writing.
-      if (acked.size >= 200) {
-        child.kill('SIGKILL');
-        done();
-      }
-    });
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? undefined : fail(new Error(`child exited (${code}): ${stderr}`))));
+  await runUntilKilled(childScript, [dataDir, String(T0), String(fp)], (line, child) => {
+    if (line.startsWith('ACK ')) acked.add(Number(line.slice(4)));
+    // Kill while commits are in flight: 8 loops keep writing.
+    if (acked.size >= 200) child.kill('SIGKILL');
   });
-  await new Promise((r) => child.once('close', r));
 
   const store = await createDuckDbStore({ dataDir, clock: () => T0 });
   try {

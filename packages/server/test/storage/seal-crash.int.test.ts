@@ -4,13 +4,12 @@
 // days and prints each acknowledgement. It is killed without warning at several moments, then
 // restarted on the same data directory. At the end every sample written before, and every
 // acknowledged late sample, reads back once with its value, and what is stored holds no repeats.
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { prepareStorageChild } from '../helpers/storage-child.js';
+import { prepareStorageChild, runUntilKilled } from '../helpers/storage-child.js';
 import { createDuckDbStore } from '../../src/storage/index.js';
 import type { Store } from '../../src/storage/store.js';
 import { sampleBatch, series } from './batch-helpers.js';
@@ -92,25 +91,12 @@ it('loses and repeats no sample when killed during sealing and day-file rewrites
   const seals: Array<{ samples: number; compacted: number }> = [];
   for (const [cycle, killAfter] of KILL_AFTER_MS.entries()) {
     const args = [dataDir, NOW, D1, cycle * PER_CYCLE, (cycle + 1) * PER_CYCLE, late.fingerprint].map(String);
-    const child = spawn(process.execPath, [childScript, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((done, fail) => {
-      let buf = '';
-      child.stdout.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const lines = buf.split('\n');
-        buf = lines.pop()!;
-        for (const line of lines) {
-          if (line === 'READY') setTimeout(() => child.kill('SIGKILL'), killAfter);
-          else if (line.startsWith('ACK ')) {
-            const [a, b] = line.slice(4).split(' ').map(Number) as [number, number];
-            for (let i = a; i < b; i++) acked.add(i);
-          } else if (line.startsWith('SEAL ')) seals.push(JSON.parse(line.slice(5)));
-        }
-      });
-      // 'close' (not 'exit'): stdout is drained, so every acknowledgement printed is counted.
-      child.on('close', (code, signal) => (signal === 'SIGKILL' ? done() : fail(new Error(`child exited (${code}): ${stderr}`))));
+    await runUntilKilled(childScript, args, (line, child) => {
+      if (line === 'READY') setTimeout(() => child.kill('SIGKILL'), killAfter);
+      else if (line.startsWith('ACK ')) {
+        const [a, b] = line.slice(4).split(' ').map(Number) as [number, number];
+        for (let i = a; i < b; i++) acked.add(i);
+      } else if (line.startsWith('SEAL ')) seals.push(JSON.parse(line.slice(5)));
     });
   }
   // The kills came while work was going on: the children sealed, and acknowledged late samples.
