@@ -11,10 +11,9 @@ import { buildApi } from './api/app.js';
 import { createDuckDbStore, createWriter, RetentionScheduler, RollupScheduler, SealScheduler, type Store, type Writer } from './storage/index.js';
 import { createSelfMetrics, type SelfMetrics } from './telemetry/index.js';
 import {
-  createOtlpHttpServer, ExportService, InflightBudget, labeledSampleSink, RemoteWriteService, ScrapeManager, startOtlpGrpcServer,
+  createOtlpHttpServer, DecodePool, ExportService, InflightBudget, labeledSampleSink, RemoteWriteService, ScrapeManager, startOtlpGrpcServer,
   type OtlpGrpcServer,
 } from './ingest/index.js';
-import { DecodePool } from './ingest/decode-pool.js';
 import { VERSION } from './version.js';
 import { parsePromDuration } from './config/index.js';
 import { createPromEngine, createStoreSeriesSource } from './query/promql/index.js';

@@ -6,3 +6,4 @@ export { ScrapeManager, type ScrapeManagerOptions, type ActiveTarget } from './s
 export { InflightBudget } from './inflight-budget.js';
 export { labeledSampleSink } from './wire/labeled-sample-builder.js';
 
+export { DecodePool, type DecodePoolOptions } from './decode-pool.js';

@@ -2,7 +2,6 @@
 // this and passes test/storage/contract.test.ts. Every read takes a tenant and a time
 // range; SQL lives behind it with bound parameters.
 import type { SpanBatch, LogBatch, SampleBatch, MetricType } from './batches.js';
-import type { BlockCacheStats } from './duckdb/block-cache.js';
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 
@@ -381,6 +380,19 @@ export interface RetentionResult {
   signal: Signal;
   droppedPartitions: string[];
   deletedRows: number;
+}
+
+/** Counters of a backend's cache of decoded sealed sample blocks (all zero where it has none). */
+export interface BlockCacheStats {
+  hits: number;
+  misses: number;
+  /** Entries removed to stay under maxBytes. */
+  evictions: number;
+  /** Entries removed because their day or block was rewritten, dropped or re-sealed. */
+  invalidations: number;
+  entries: number;
+  bytes: number;
+  maxBytes: number;
 }
 
 export interface StoreStats {

@@ -8,18 +8,9 @@
 // invalidation was missed. Invalidation still frees memory early and covers what the key cannot
 // see: a day file dropped by retention (a late write may create the same day afresh), a day file
 // rewritten by compaction, and blocks re-sealed with late samples.
+import type { BlockCacheStats } from '../store.js';
 
-export interface BlockCacheStats {
-  hits: number;
-  misses: number;
-  /** Entries removed to stay under maxBytes. */
-  evictions: number;
-  /** Entries removed because their day or block was rewritten, dropped or re-sealed. */
-  invalidations: number;
-  entries: number;
-  bytes: number;
-  maxBytes: number;
-}
+export type { BlockCacheStats };
 
 export interface CachedBlock {
   readonly timestampsMs: Float64Array;
