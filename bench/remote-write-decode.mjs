@@ -2,11 +2,14 @@
 // prometheus.WriteRequest into a SampleBatch, as POST /api/v1/write does before the writer.
 //
 //   npx tsc -p packages/server/tsconfig.build.json && node bench/remote-write-decode.mjs [seconds]
+//   SIGHTLINE_DIST=bench/.cache/dist-old node bench/remote-write-decode.mjs 2   (another build)
 //
 // The request looks like one Prometheus 2.x sends with default queue_config: 2,000 series of
 // one sample each, 8 labels a series (job, instance, __name__ and 5 others), 100 metric names.
 import { compressSync, uncompressSync } from 'snappy';
-import { decodeRemoteWrite } from '../packages/server/dist/ingest/wire/decode-remote-write.js';
+// SIGHTLINE_DIST=<dir>: decode with another build's dist (A/B runs against a copied build).
+const dist = process.env.SIGHTLINE_DIST ? new URL(`file://${process.env.SIGHTLINE_DIST.startsWith('/') ? '' : process.cwd() + '/'}${process.env.SIGHTLINE_DIST}/`) : new URL('../packages/server/dist/', import.meta.url);
+const { decodeRemoteWrite } = await import(new URL('ingest/wire/decode-remote-write.js', dist).href);
 
 const SECONDS = Number(process.argv[2] ?? 3);
 

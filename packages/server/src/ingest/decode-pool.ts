@@ -17,7 +17,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ExemplarPoint, ExpHistogramPoint, MetricMetadata, SampleBatch, SeriesDef } from '../storage/batches.js';
+import { rememberedSeries, type ExemplarPoint, type ExpHistogramPoint, type MetricMetadata, type SampleBatch, type SeriesDef } from '../storage/batches.js';
 import type { RemoteWriteBodyResult } from './remote-write-body.js';
 import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import { DecodeError, type DecodeErrorCode } from './wire/decode-error.js';
@@ -221,7 +221,7 @@ export class DecodePool {
     }
     for (const def of msg.newSeries) {
       if (this.catalog.size >= CATALOG_MAX) this.forgetAll();
-      this.catalog.set(def.fingerprint, def);
+      this.catalog.set(def.fingerprint, rememberedSeries(def.fingerprint, def.name, def.labels));
     }
     const series: SeriesDef[] = new Array(msg.seriesFps.length);
     for (let i = 0; i < msg.seriesFps.length; i++) {

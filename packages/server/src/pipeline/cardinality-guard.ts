@@ -97,6 +97,9 @@ interface SeriesEntry {
   lastSeenMs: number;
   metric: MetricState;
   labels: Record<string, string>;
+  tenant: TenantState;
+  /** False once swept: a SeriesMemo still pointing here is stale. */
+  live: boolean;
 }
 
 class TenantState {
@@ -200,14 +203,26 @@ export class CardinalityGuard {
     const list = batch.series;
     for (let i = 0; i < list.length; i++) {
       const s = list[i]!;
+      const memo = s.memo;
+      if (memo !== undefined) {
+        // The series' own entry, without a lookup by fingerprint (storage/batches.ts SeriesMemo).
+        const e = memo.guard as SeriesEntry | undefined;
+        if (e !== undefined && e.tenant === t && e.live) {
+          e.lastSeenMs = now;
+          continue;
+        }
+      }
       const known = t.series.get(s.fingerprint);
       if (known !== undefined) {
         known.lastSeenMs = now;
+        if (memo !== undefined) memo.guard = known;
         continue;
       }
       const rejection = this.check(t, s);
-      if (rejection === undefined) this.add(t, s.fingerprint, s.name, s.labels, now);
-      else (rejected ??= new Map()).set(s.fingerprint, rejection);
+      if (rejection === undefined) {
+        const e = this.add(t, s.fingerprint, s.name, s.labels, now);
+        if (memo !== undefined) memo.guard = e;
+      } else (rejected ??= new Map()).set(s.fingerprint, rejection);
     }
     if (rejected === undefined) return { batch, rejectedPoints: 0, rejectedSeries: 0, message: '' };
     return this.filter(t, batch, rejected);
@@ -251,6 +266,7 @@ export class CardinalityGuard {
       for (const [fp, e] of t.series) {
         if (e.lastSeenMs >= cutoff) continue;
         t.series.delete(fp);
+        e.live = false;
         this.release(t, e);
       }
     }
@@ -303,7 +319,7 @@ export class CardinalityGuard {
     return undefined;
   }
 
-  private add(t: TenantState, fp: number, name: string, labels: Record<string, string>, seenMs: number): void {
+  private add(t: TenantState, fp: number, name: string, labels: Record<string, string>, seenMs: number): SeriesEntry {
     const m = this.metric(t, name);
     m.series++;
     for (const k in labels) {
@@ -313,7 +329,9 @@ export class CardinalityGuard {
       const v = labels[k]!;
       values.set(v, (values.get(v) ?? 0) + 1);
     }
-    t.series.set(fp, { lastSeenMs: seenMs, metric: m, labels });
+    const e: SeriesEntry = { lastSeenMs: seenMs, metric: m, labels, tenant: t, live: true };
+    t.series.set(fp, e);
+    return e;
   }
 
   private release(t: TenantState, e: SeriesEntry): void {

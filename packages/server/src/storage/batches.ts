@@ -81,6 +81,42 @@ export interface SeriesDef {
   name: string;
   /** Labels including __name__, sorted by key. */
   labels: Record<string, string>;
+  /**
+   * Scratch for the rooms a batch passes through, set by producers that keep a SeriesDef
+   * across requests (nearly every series repeats in every request). See SeriesMemo.
+   */
+  memo?: SeriesMemo;
+}
+
+/**
+ * What the rooms after ingest remember about a series between requests, so a series that keeps
+ * reporting is recognised by one field read instead of a hash lookup by fingerprint (with
+ * 10,000 series a request, those lookups miss the CPU caches and cost ~0.2-0.3 µs each).
+ * Each room reads and writes only its own fields, and only trusts a value it can check against
+ * its own state: a memo may be stale (a cache was cleared) or written for another tenant (two
+ * tenants sending the same labels share the SeriesDef). A SeriesDef without a memo takes the
+ * lookups. A memo never changes what the series is.
+ */
+export class SeriesMemo {
+  /** Ingest builders: the id of the last batch that listed the series. */
+  batch = 0;
+  /** Cardinality guard: its entry for the series. */
+  guard: object | undefined = undefined;
+  /** Store: the catalog generation known to hold the series. */
+  stored: object | undefined = undefined;
+  /** Store: the activity index, and the hour in it, the series was last recorded in. */
+  active: object | undefined = undefined;
+  activeHour = -1;
+}
+
+/**
+ * The SeriesDef producers keep across requests: with its memo, as a non-enumerable property so
+ * comparisons, JSON and structured clones (worker messages) see only what the series is.
+ */
+export function rememberedSeries(fingerprint: number, name: string, labels: Record<string, string>): SeriesDef {
+  const def: SeriesDef = { fingerprint, name, labels };
+  Object.defineProperty(def, 'memo', { value: new SeriesMemo(), enumerable: false, writable: false });
+  return def;
 }
 
 export interface MetricMetadata {

@@ -10,7 +10,7 @@ export type {
   SpanBatch,
   TelemetryBatch,
 } from './batches.js';
-export { rowCount } from './batches.js';
+export { SeriesMemo, rememberedSeries, rowCount } from './batches.js';
 export type {
   ActiveSeriesRow,
   CardinalityQuery,

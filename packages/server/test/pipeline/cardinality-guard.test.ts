@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CardinalityGuard, type CardinalityGuardOptions, type CardinalityReason } from '../../src/pipeline/cardinality-guard.js';
 import { CardinalityGuardedWriter } from '../../src/pipeline/cardinality-writer.js';
-import type { SampleBatch, TelemetryBatch } from '../../src/storage/batches.js';
+import { rememberedSeries, type SampleBatch, type SeriesDef, type TelemetryBatch } from '../../src/storage/batches.js';
 import { sampleBatch, series } from '../storage/batch-helpers.js';
 
 const HOUR = 3_600_000;
@@ -127,6 +127,34 @@ describe('CardinalityGuard', () => {
     clock.now += 2 * HOUR;
     expect(guard.activeSeries('default')).toBe(0);
     expect(guard.labelValues('default', 'a', 'i')).toBe(0);
+  });
+
+  it('counts series that repeat with their memos like any other: expiry, limits, and a second tenant', () => {
+    const clock = { now: T0 };
+    const { guard } = guardWith({ limits: { maxSeriesPerTenant: null, maxSeriesPerMetric: 2, maxLabelValuesPerLabel: null }, activeWindowMs: HOUR }, clock);
+    // The same SeriesDef objects in every batch, as the ingest caches hand them out.
+    const defs: SeriesDef[] = [0, 1, 2].map((i) => {
+      const s = series('m', { i: String(i) });
+      return rememberedSeries(s.fingerprint, s.name, s.labels);
+    });
+    const send = (tenant: string, ...which: number[]) => guard.admit(sampleBatch(tenant, which.map((i) => ({ series: defs[i]!, timeMs: clock.now, value: 1 }))));
+    expect(send('default', 0, 1).rejectedSeries).toBe(0);
+    expect(send('default', 0, 1, 2).rejectedSeries).toBe(1);
+    // Another tenant sends the same objects: its own count and limit.
+    expect(send('other', 0, 2).rejectedSeries).toBe(0);
+    expect(guard.activeSeries('other', 'm')).toBe(2);
+    // Series 0 keeps sending; series 1 goes quiet and expires, so series 2 fits.
+    clock.now += 40 * 60_000;
+    send('default', 0);
+    clock.now += 30 * 60_000;
+    expect(send('default', 0, 2).rejectedSeries).toBe(0);
+    expect(guard.activeSeries('default', 'm')).toBe(2);
+    // Series 1 was swept: coming back it is new again, and over the limit.
+    expect(send('default', 1).rejectedSeries).toBe(1);
+    clock.now += 2 * HOUR;
+    expect(guard.activeSeries('default')).toBe(0);
+    expect(send('default', 1, 2).rejectedSeries).toBe(0);
+    expect(guard.activeSeries('default', 'm')).toBe(2);
   });
 
   it('seeds from stored series without applying limits, and ignores series outside the window', () => {

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDuckDbStore } from '../../src/storage/index.js';
+import { createDuckDbStore, rememberedSeries } from '../../src/storage/index.js';
 import type { Store } from '../../src/storage/store.js';
 import { hex, logBatch, ns, sampleBatch, series, spanBatch } from './batch-helpers.js';
 
@@ -42,6 +42,32 @@ describe('DuckDB store', () => {
     // the file and its write-ahead log are gone
     expect(readdirSync(join(dataDir, 'traces')).filter((f) => f.startsWith('2026-11-21'))).toEqual([]);
     expect(files('traces')).toEqual(['2026-11-23.duckdb']);
+  });
+
+  it('keeps catalog and activity right for series that repeat with their memos (new tenant, retention, a dropped day written again)', async () => {
+    // The same SeriesDef objects in every request, as the ingest caches hand them out.
+    const plain = series('memo_metric', { job: 'a' });
+    const def = rememberedSeries(plain.fingerprint, plain.name, plain.labels);
+    const HOUR = 3_600_000;
+    const write = async (tenant: string, timeMs: number) => expect(await store.writeSamples([sampleBatch(tenant, [{ series: def, timeMs, value: 1 }])])).toMatchObject({ status: 'ok' });
+    const found = async (tenant: string, from: number, to: number) => (await store.findSeries({ tenant, name: 'memo_metric', startMs: from, endMs: to, limit: 10 })).map((s) => s.labels);
+    await write('a', T0);
+    await write('a', T0 + 1000);
+    // Same labels in another tenant: its own catalog row and activity.
+    await write('b', T0 + 2000);
+    expect(await found('b', T0, T0 + HOUR)).toEqual([def.labels]);
+    // Another hour of the same day: a new activity row.
+    await write('a', T0 + 2 * HOUR);
+    expect(await found('a', T0 + 2 * HOUR, T0 + 2 * HOUR + 1000)).toEqual([def.labels]);
+    // Retention drops the day and the series with it; the next write must bring both back.
+    now = T0 + 5 * DAY;
+    await store.applyRetention({ tracesDays: 1, logsDays: 1, metricsDays: 1 }, now);
+    expect(await found('a', T0 - DAY, now + DAY)).toEqual([]);
+    await write('a', now);
+    expect(await found('a', now - HOUR, now + HOUR)).toEqual([def.labels]);
+    // A late sample for the dropped day creates it afresh, with its activity row.
+    await write('a', T0 + 3000);
+    expect(await found('a', T0, T0 + HOUR)).toEqual([def.labels]);
   });
 
   it('stores large batches that cross midnight and chunk boundaries exactly', async () => {

@@ -24,7 +24,8 @@ import type { MetricType, SeriesDef } from '../../storage/batches.js';
 import { DecodeError } from './decode-error.js';
 import type { DecodeResult } from './decode-result.js';
 import { LabeledSampleBuilder } from './labeled-sample-builder.js';
-import { latin1, readUtf8 } from './utf8.js';
+import { ByteKeyCache } from './byte-key-cache.js';
+import { readUtf8 } from './utf8.js';
 import { WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire-reader.js';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -55,10 +56,9 @@ function zigzag32(v: number): number {
 // Senders repeat the same series in every request with byte-identical label encodings
 // (Prometheus writes them sorted, from its own interned label sets). Keyed by those raw bytes,
 // a known series skips UTF-8 decoding, validation and hashing: the decode cost of a series
-// drops to one native latin1 slice and a map lookup (bench/remote-write-decode.mjs). Only
-// label blocks that passed validation are cached. Bounded; cleared wholesale when full.
-const LABEL_BYTES_CACHE_MAX = 100_000;
-const labelBytesCache = new Map<string, SeriesDef>();
+// drops to hashing and comparing its label bytes (bench/remote-write-decode.mjs). Only label
+// blocks that passed validation are cached. Bounded; cleared wholesale when full.
+const labelBytesCache = new ByteKeyCache<SeriesDef>({ maxEntries: 100_000 });
 
 /** Labels of the message being decoded, as parallel arrays reused across series. */
 class LabelScratch {
@@ -134,7 +134,6 @@ function readLabel(r: WireReader, end: number, into: LabelScratch, where: string
 }
 
 function decodeTimeSeries(r: WireReader, end: number, out: LabeledSampleBuilder, index: number, scratch: LabelScratch): void {
-  const where = `timeseries[${index}]`;
   const start = r.pos;
   scratch.reset();
   // The leading run of label fields, as raw bytes: the cache key.
@@ -143,24 +142,28 @@ function decodeTimeSeries(r: WireReader, end: number, out: LabeledSampleBuilder,
     r.pos = r.lenEnd(end);
   }
   const labelsEnd = r.pos;
-  const key = labelsEnd > start ? latin1(r.buf, start, labelsEnd) : '';
-  const cached = key === '' ? undefined : labelBytesCache.get(key);
+  const cached = labelsEnd > start ? labelBytesCache.get(r.view, start, labelsEnd) : undefined;
   let hasData = false;
   if (cached !== undefined) {
-    // Known series: only confirm no stray label fields follow the leading run.
+    // Known series: only confirm no stray label fields follow the leading run (a series with
+    // more labels after its samples is another series: decoded in full below, never cached).
+    let stray = false;
     while (r.pos < end) {
       const tag = r.tag(end);
       if (tag === T_LEN(1)) {
-        labelBytesCache.delete(key);
-        r.pos = start;
-        return decodeTimeSeries(r, end, out, index, scratch);
+        stray = true;
+        break;
       }
       if (tag === T_LEN(2) || tag === T_LEN(3) || tag === T_LEN(4)) hasData = true;
       r.skip(tag, end);
     }
-    if (!hasData) return;
-    return appendData(r, start, end, out, out.seriesOfDef(cached), where);
+    if (!stray) {
+      if (!hasData) return;
+      return appendData(r, start, end, out, out.seriesOfDef(cached), index);
+    }
+    hasData = false;
   }
+  const where = `timeseries[${index}]`;
   r.pos = start;
   // Two passes over the message: labels first (they may legally follow the samples on the
   // wire), then samples straight into the batch columns, so no per-sample objects are built.
@@ -182,16 +185,15 @@ function decodeTimeSeries(r: WireReader, end: number, out: LabeledSampleBuilder,
   // Prometheus sends exemplars in their own TimeSeries entries, without samples.
   if (!hasData) return;
   const fp = out.seriesOfPairs(scratch.names, scratch.values, scratch.n);
-  if (key !== '' && lastLabelEnd <= labelsEnd) {
-    if (labelBytesCache.size >= LABEL_BYTES_CACHE_MAX) labelBytesCache.clear();
+  if (labelsEnd > start && lastLabelEnd <= labelsEnd && cached === undefined) {
     const def = out.defOf(fp);
-    if (def) labelBytesCache.set(key, def);
+    if (def) labelBytesCache.set(r.buf, r.view, start, labelsEnd, def);
   }
-  appendData(r, start, end, out, fp, where);
+  appendData(r, start, end, out, fp, index);
 }
 
 /** Second pass: samples, exemplars and histograms of a series whose fingerprint is known. */
-function appendData(r: WireReader, start: number, end: number, out: LabeledSampleBuilder, fp: number, where: string): void {
+function appendData(r: WireReader, start: number, end: number, out: LabeledSampleBuilder, fp: number, index: number): void {
   r.pos = start;
   while (r.pos < end) {
     const tag = r.tag(end);
@@ -217,11 +219,11 @@ function appendData(r: WireReader, start: number, end: number, out: LabeledSampl
       r.pos = e;
     } else if (tag === T_LEN(3)) {
       const e = r.lenEnd(end);
-      decodeExemplar(r, e, fp, out, where);
+      decodeExemplar(r, e, fp, out, `timeseries[${index}]`);
       r.pos = e;
     } else if (tag === T_LEN(4)) {
       const e = r.lenEnd(end);
-      decodeHistogram(r, e, fp, out, where);
+      decodeHistogram(r, e, fp, out, `timeseries[${index}]`);
       r.pos = e;
     } else {
       r.skip(tag, end);

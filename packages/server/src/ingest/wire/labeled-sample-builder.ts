@@ -2,7 +2,7 @@
 // rules) -> SampleBatch. Unlike the OTLP builder there is no name/attribute mapping to do:
 // a sample is a complete label set, so this only fingerprints through seriesFingerprint,
 // deduplicates series definitions per batch and keeps stale markers bit-exact.
-import type { ExemplarPoint, ExpHistogramPoint, MetricMetadata, SampleBatch, SeriesDef } from '../../storage/batches.js';
+import { rememberedSeries, type ExemplarPoint, type ExpHistogramPoint, type MetricMetadata, type SampleBatch, type SeriesDef } from '../../storage/batches.js';
 import { finishLanes, labelLanes, seriesFingerprint } from './series-fingerprint.js';
 import { STALE_NAN_HI, STALE_NAN_LO } from './sample-batch-builder.js';
 import { LITTLE_ENDIAN } from './u64.js';
@@ -21,11 +21,17 @@ export function canonicalLabels(labels: Readonly<Record<string, string>>): Recor
 // wholesale when full, which only costs the rebuild (as in the OTLP builder).
 const KNOWN_SERIES_MAX = 200_000;
 const knownSeries = new Map<number, SeriesDef>();
+/** Counts wholesale clears of knownSeries: a builder that lived through one dedupes its list. */
+let knownSeriesEpoch = 0;
+let builderIds = 0;
 const lanes = { a: 0, b: 0 };
 
 function remember(fp: number, labels: Record<string, string>): SeriesDef {
-  const def = { fingerprint: fp, name: labels.__name__ ?? '', labels };
-  if (knownSeries.size >= KNOWN_SERIES_MAX) knownSeries.clear();
+  const def = rememberedSeries(fp, labels.__name__ ?? '', labels);
+  if (knownSeries.size >= KNOWN_SERIES_MAX) {
+    knownSeries.clear();
+    knownSeriesEpoch++;
+  }
   knownSeries.set(fp, def);
   return def;
 }
@@ -38,6 +44,10 @@ export class LabeledSampleBuilder {
   private valueWords = new Uint32Array(this.valueCol.buffer);
   private n = 0;
   private readonly series: SeriesDef[] = [];
+  /** A series is listed once: marked in its memo with this id (a SeriesDef without memo: in `seen`). */
+  private readonly id = ++builderIds;
+  private readonly epoch = knownSeriesEpoch;
+  private interleaved = false;
   private readonly seen = new Set<number>();
   private readonly metadata: MetricMetadata[] = [];
   private readonly metadataNames = new Set<string>();
@@ -53,16 +63,21 @@ export class LabeledSampleBuilder {
   /** Registers the series (labels must contain __name__) and returns its fingerprint. */
   seriesOf(labels: Readonly<Record<string, string>>): number {
     const fp = seriesFingerprint(labels);
-    if (!this.seen.has(fp)) {
-      this.seen.add(fp);
-      this.series.push(knownSeries.get(fp) ?? remember(fp, canonicalLabels(labels)));
-    }
+    this.seriesOfDef(knownSeries.get(fp) ?? remember(fp, canonicalLabels(labels)));
     return fp;
   }
 
   /** Registers a series already resolved elsewhere (a decoder's cache) and returns its fingerprint. */
   seriesOfDef(def: SeriesDef): number {
-    if (!this.seen.has(def.fingerprint)) {
+    const memo = def.memo;
+    if (memo !== undefined) {
+      if (memo.batch === this.id) return def.fingerprint;
+      // Ids grow: a newer builder alive at the same time (a recording rule's batch filled
+      // across awaits) owns the mark; this one lists the series again and dedupes at finish.
+      if (memo.batch > this.id) this.interleaved = true;
+      else memo.batch = this.id;
+      this.series.push(def);
+    } else if (!this.seen.has(def.fingerprint)) {
       this.seen.add(def.fingerprint);
       this.series.push(def);
     }
@@ -89,20 +104,16 @@ export class LabeledSampleBuilder {
       b = (b + lanes.b) >>> 0;
     }
     const fp = finishLanes(a, b);
-    if (!this.seen.has(fp)) {
-      this.seen.add(fp);
-      let def = knownSeries.get(fp);
-      if (def === undefined) {
-        const order: number[] = [];
-        for (let i = 0; i < n; i++) if (values[i] !== '') order.push(i);
-        order.sort((x, y) => (names[x] < names[y] ? -1 : names[x] > names[y] ? 1 : 0));
-        const labels: Record<string, string> = {};
-        for (const i of order) labels[names[i]] = values[i];
-        def = remember(fp, labels);
-      }
-      this.series.push(def);
+    let def = knownSeries.get(fp);
+    if (def === undefined) {
+      const order: number[] = [];
+      for (let i = 0; i < n; i++) if (values[i] !== '') order.push(i);
+      order.sort((x, y) => (names[x] < names[y] ? -1 : names[x] > names[y] ? 1 : 0));
+      const labels: Record<string, string> = {};
+      for (const i of order) labels[names[i]] = values[i];
+      def = remember(fp, labels);
     }
-    return fp;
+    return this.seriesOfDef(def);
   }
 
   add(labels: Readonly<Record<string, string>>, timeMs: number, value: number): number {
@@ -159,7 +170,8 @@ export class LabeledSampleBuilder {
       fingerprint: this.fpCol.subarray(0, n),
       timeMs: this.timeCol.subarray(0, n),
       value: this.valueCol.subarray(0, n),
-      series: this.series,
+      // After a wholesale clear of knownSeries one fingerprint may have two SeriesDefs here.
+      series: this.epoch === knownSeriesEpoch && !this.interleaved ? this.series : dedupeSeries(this.series),
       metadata: this.metadata,
       expHistograms: this.expHistograms,
       exemplars: this.exemplars,
@@ -190,4 +202,9 @@ export function labeledSampleSink(writer: BatchWriter) {
     samples: (tenant: string) => new LabeledSampleBuilder(tenant),
     write: (samples: LabeledSampleBuilder) => writer.write(samples.finish()),
   };
+}
+
+function dedupeSeries(list: readonly SeriesDef[]): SeriesDef[] {
+  const seen = new Set<number>();
+  return list.filter((d) => !seen.has(d.fingerprint) && seen.add(d.fingerprint) !== undefined);
 }

@@ -3,7 +3,7 @@
 // (names, labels, series, type-specific expansion, staleness, delta accumulation,
 // target_info) is decided here, once.
 import type { DeltaToCumulative } from '../../pipeline/delta-to-cumulative.js';
-import type { ExemplarPoint, ExpHistogramPoint, MetricMetadata, MetricType, SampleBatch, SeriesDef } from '../../storage/batches.js';
+import { rememberedSeries, type ExemplarPoint, type ExpHistogramPoint, type MetricMetadata, type MetricType, type SampleBatch, type SeriesDef } from '../../storage/batches.js';
 import type { Rejections } from './decode-result.js';
 import { formatPromFloat, prometheusMetricName, prometheusUnit, sanitizeLabelName, type NameKind } from './prometheus-naming.js';
 import { finishLanes, labelLanes } from './series-fingerprint.js';
@@ -666,7 +666,7 @@ function defineSeries(fp: number, name: string, pairs: string[], extraName: stri
   all.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
   const labels: Record<string, string> = {};
   for (const [k, v] of all) if (v !== '') labels[k] = v;
-  return { fingerprint: fp, name, labels };
+  return rememberedSeries(fp, name, labels);
 }
 
 function toEntries(pairs: string[]): LabelEntry[] {

@@ -2,7 +2,7 @@
 // committed first so a stored sample never points at an unknown series), then samples,
 // exponential histograms, exemplars and the per-hour activity index into the day partitions.
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import type { ExemplarPoint, ExpHistogramPoint, SampleBatch } from '../batches.js';
+import type { ExemplarPoint, ExpHistogramPoint, SampleBatch, SeriesDef, SeriesMemo } from '../batches.js';
 import { ChunkAppender, doublesToInt64 } from './chunk-appender.js';
 import type { Partition, PartitionSet } from './partitions.js';
 import { CATALOG_ALIAS, EXEMPLARS, EXP_HISTOGRAMS, SAMPLES, SERIES_HOURS, SERIES_STAGE, createTableSql } from './schema.js';
@@ -33,6 +33,8 @@ export class SampleWriter {
   private stageReady = false;
   private readonly seriesHours = new ChunkAppender(SERIES_HOURS);
   private knownSeries = new Map<string, Set<number>>();
+  /** Per tenant, the token a SeriesMemo holds when the catalog has the series (renewed by forgetSeries). */
+  private catalogTokens = new Map<string, object>();
   private knownCount = 0;
   private readonly knownMetadata = new Map<string, string>();
   private readonly activity = new Map<number, ActivityIndex>();
@@ -50,7 +52,14 @@ export class SampleWriter {
   /** After retention removed series from the catalog. */
   forgetSeries(): void {
     this.knownSeries = new Map();
+    this.catalogTokens = new Map();
     this.knownCount = 0;
+  }
+
+  private catalogToken(tenant: string): object {
+    let token = this.catalogTokens.get(tenant);
+    if (token === undefined) this.catalogTokens.set(tenant, (token = {}));
+    return token;
   }
 
   async write(batches: readonly SampleBatch[]): Promise<number> {
@@ -93,7 +102,11 @@ export class SampleWriter {
             );
           }
         });
-        for (let i = 0; i < fresh.tenant.length; i++) markActive(index, fresh.tenant[i]!, fresh.hour[i]!, fresh.fp[i]!);
+        for (let i = 0; i < fresh.tenant.length; i++) {
+          const byHour = markActive(index, fresh.tenant[i]!, fresh.hour[i]!, fresh.fp[i]!);
+          const memo = fresh.memo[i];
+          if (memo !== undefined) rememberActive(memo, byHour, fresh.hour[i]!);
+        }
         trimActivity(index);
       } finally {
         this.parts.release(part);
@@ -104,16 +117,26 @@ export class SampleWriter {
 
   private async writeCatalog(batches: readonly SampleBatch[]): Promise<void> {
     const series: [string, number, string, string][] = [];
+    const defs: SeriesDef[] = [];
     const staged = new Set<string>();
     const metadata = new Map<string, [string, string, string, string, string]>();
     for (const b of batches) {
       const known = this.knownSeries.get(b.tenant);
-      for (const s of b.series) {
-        if (known?.has(s.fingerprint)) continue;
+      const token = this.catalogToken(b.tenant);
+      const list = b.series;
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i]!;
+        const memo = s.memo;
+        if (memo !== undefined && memo.stored === token) continue;
+        if (known?.has(s.fingerprint)) {
+          if (memo !== undefined) memo.stored = token;
+          continue;
+        }
         const key = `${b.tenant}\u0000${s.fingerprint}`;
         if (staged.has(key)) continue;
         staged.add(key);
         series.push([b.tenant, s.fingerprint, s.name, JSON.stringify(s.labels)]);
+        defs.push(s);
       }
       for (const m of b.metadata) {
         const key = `${b.tenant}\u0000${m.name}`;
@@ -152,10 +175,13 @@ export class SampleWriter {
       }
     });
     if (this.knownCount + series.length > MAX_KNOWN_SERIES) this.forgetSeries();
-    for (const [tenant, fp] of series) {
+    for (let i = 0; i < series.length; i++) {
+      const [tenant, fp] = series[i]!;
       let known = this.knownSeries.get(tenant);
       if (!known) this.knownSeries.set(tenant, (known = new Set()));
       known.add(fp);
+      const memo = defs[i]!.memo;
+      if (memo !== undefined) memo.stored = this.catalogToken(tenant);
     }
     this.knownCount += series.length;
     for (const [key, m] of metadata) this.knownMetadata.set(key, `${m[2]}\u0000${m[3]}\u0000${m[4]}`);
@@ -175,12 +201,29 @@ export class SampleWriter {
   }
 }
 
-function markActive(index: ActivityIndex, tenant: string, hour: number, fp: number): void {
+/** The tenant's hours in the index (created empty if missing); also what a SeriesMemo points at. */
+function tenantHours(index: ActivityIndex, tenant: string): Map<number, Set<number>> {
   let byHour = index.get(tenant);
   if (!byHour) index.set(tenant, (byHour = new Map()));
+  return byHour;
+}
+
+function markActive(index: ActivityIndex, tenant: string, hour: number, fp: number): Map<number, Set<number>> {
+  const byHour = tenantHours(index, tenant);
   let fps = byHour.get(hour);
   if (!fps) byHour.set(hour, (fps = new Set()));
   fps.add(fp);
+  return byHour;
+}
+
+/**
+ * The series has its row for `hour` in the partition whose index holds `byHour`. Still true
+ * after trimActivity drops the hour from memory (the row stays); a new index (day forgotten,
+ * rebuilt) has new maps, so memos of the old one no longer match.
+ */
+function rememberActive(memo: SeriesMemo, byHour: Map<number, Set<number>>, hour: number): void {
+  memo.active = byHour;
+  memo.activeHour = hour;
 }
 
 function trimActivity(index: ActivityIndex): void {
@@ -195,6 +238,8 @@ interface FreshActivity {
   tenant: string[];
   fp: number[];
   hour: number[];
+  /** The series' memo, to mark once the rows are committed (undefined: none or not tracked). */
+  memo: (SeriesMemo | undefined)[];
 }
 
 /** (series, hour) pairs not yet in the index. A batch inside one hour checks its series list only. */
@@ -204,14 +249,19 @@ function collectActivity(
   hist: readonly [SampleBatch, ExpHistogramPoint][],
   ex: readonly [SampleBatch, ExemplarPoint][],
 ): FreshActivity {
-  const out: FreshActivity = { tenant: [], fp: [], hour: [] };
+  const out: FreshActivity = { tenant: [], fp: [], hour: [], memo: [] };
   const staged: ActivityIndex = new Map();
-  const visit = (tenant: string, hour: number, fp: number) => {
-    if (index.get(tenant)?.get(hour)?.has(fp) || staged.get(tenant)?.get(hour)?.has(fp)) return;
+  const visit = (tenant: string, hour: number, fp: number, memo?: SeriesMemo) => {
+    if (index.get(tenant)?.get(hour)?.has(fp)) {
+      if (memo !== undefined) rememberActive(memo, tenantHours(index, tenant), hour);
+      return;
+    }
+    if (staged.get(tenant)?.get(hour)?.has(fp)) return;
     markActive(staged, tenant, hour, fp);
     out.tenant.push(tenant);
     out.fp.push(fp);
     out.hour.push(hour);
+    out.memo.push(memo);
   };
   for (const { batch, rows } of groups) {
     const n = rows ? rows.length : batch.length;
@@ -224,7 +274,15 @@ function collectActivity(
     }
     const h0 = Math.floor(lo / HOUR_MS);
     if (!rows && batch.series.length > 0 && h0 === Math.floor(hi / HOUR_MS)) {
-      for (const s of batch.series) visit(batch.tenant, h0, s.fingerprint);
+      const byHour = tenantHours(index, batch.tenant);
+      const list = batch.series;
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i]!;
+        const memo = s.memo;
+        // Recorded for this hour of this partition already: no lookup by fingerprint.
+        if (memo !== undefined && memo.active === byHour && memo.activeHour === h0) continue;
+        visit(batch.tenant, h0, s.fingerprint, memo);
+      }
       continue;
     }
     for (let k = 0; k < n; k++) {

@@ -100,6 +100,14 @@ describe('decodeRemoteWrite', () => {
     const third = decodeRemoteWrite(Buffer.concat([Buffer.from([0x0a, inner.length]), inner]), 't').batch;
     expect(third.series[0].labels).toEqual({ ...labels, zz: '1' });
     expect(third.fingerprint[0]).toBe(seriesFingerprint({ ...labels, zz: '1' }));
+    // The cached series is still itself afterwards.
+    const fourth = decodeRemoteWrite(encodeWriteRequest([{ labels, samples: [{ value: 4, timestamp: 4 }] }]), 't').batch;
+    expect(fourth.series).toEqual(first.series);
+    expect(fourth.fingerprint[0]).toBe(seriesFingerprint(labels));
+    // Label bytes that differ only in their last byte: another series.
+    const near = decodeRemoteWrite(encodeWriteRequest([{ labels: { ...labels, zone: 'z2' }, samples: [{ value: 5, timestamp: 5 }] }]), 't').batch;
+    expect(near.fingerprint[0]).toBe(seriesFingerprint({ ...labels, zone: 'z2' }));
+    expect(near.series[0].labels.zone).toBe('z2');
   });
 
   it('ignores series without samples and metadata without a family name', () => {
