@@ -17,8 +17,10 @@ import {
 } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType } from '@opentelemetry/sdk-metrics';
-import { decodeLogsRequest, decodeMetricsRequest, decodeTraceRequest } from '../packages/server/dist/ingest/wire/index.js';
-import { DeltaToCumulative } from '../packages/server/dist/pipeline/delta-to-cumulative.js';
+// SIGHTLINE_DIST=<dir>: decode with another build's dist (A/B runs against a copied build).
+const dist = process.env.SIGHTLINE_DIST ? new URL(`file://${process.env.SIGHTLINE_DIST.startsWith('/') ? '' : process.cwd() + '/'}${process.env.SIGHTLINE_DIST}/`) : new URL('../packages/server/dist/', import.meta.url);
+const { decodeLogsRequest, decodeMetricsRequest, decodeTraceRequest } = await import(new URL('ingest/wire/index.js', dist).href);
+const { DeltaToCumulative } = await import(new URL('pipeline/delta-to-cumulative.js', dist).href);
 
 const SECONDS = Number(process.argv[2] ?? 3);
 

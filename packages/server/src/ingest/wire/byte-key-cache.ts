@@ -3,8 +3,10 @@
 // string allocation and V8's hash of every character: ~0.5-0.6 µs for a 200-byte label block.
 // This hashes the bytes four at a time through a DataView, probes an open-addressing table of
 // entry numbers and confirms a hit by comparing the stored copy word by word: ~0.2 µs, and no
-// garbage (bench/remote-write-decode.mjs). Entries are never removed one by one; when the
-// entries or the key bytes reach their bound the whole cache is cleared.
+// garbage (bench/remote-write-decode.mjs). A key may carry a 32-bit `space` besides its bytes
+// (the OTLP decoder keys point attributes per job/instance/scope context), so one cache serves
+// many small key spaces. Entries are never removed one by one; when the entries or the key
+// bytes reach their bound the whole cache is cleared.
 
 const EMPTY = -1;
 
@@ -16,6 +18,7 @@ export class ByteKeyCache<V> {
   /** Open addressing: entry number per slot, EMPTY when free. */
   private readonly slots: Int32Array;
   private readonly hashes: Int32Array;
+  private readonly spaces: Int32Array;
   private readonly offsets: Int32Array;
   private readonly lengths: Int32Array;
   private values: V[] = [];
@@ -34,6 +37,7 @@ export class ByteKeyCache<V> {
     this.mask = size - 1;
     this.slots = new Int32Array(size).fill(EMPTY);
     this.hashes = new Int32Array(this.maxEntries);
+    this.spaces = new Int32Array(this.maxEntries);
     this.offsets = new Int32Array(this.maxEntries);
     this.lengths = new Int32Array(this.maxEntries);
     this.arena = new Uint8Array(Math.min(this.maxArenaBytes, 1 << 20));
@@ -44,29 +48,30 @@ export class ByteKeyCache<V> {
     return this.count;
   }
 
-  /** The value stored for bytes [s, e) of `view`, if any. */
-  get(view: DataView, s: number, e: number): V | undefined {
+  /** The value stored for bytes [s, e) of `view` (in key space `space`), if any. */
+  get(view: DataView, s: number, e: number, space = 0): V | undefined {
     const n = e - s;
     if (n > this.maxKeyBytes) return undefined;
-    const h = hashBytes(view, s, e);
+    const h = hashBytes(view, s, e, space);
     const slots = this.slots;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const k = slots[i]!;
       if (k === EMPTY) return undefined;
-      if (this.hashes[k] === h && this.lengths[k] === n && this.sameBytes(view, s, e, this.offsets[k]!)) return this.values[k];
+      if (this.hashes[k] === h && this.lengths[k] === n && this.spaces[k] === space && this.sameBytes(view, s, e, this.offsets[k]!)) return this.values[k];
     }
   }
 
   /** Stores a value for bytes [s, e) of `bytes` (viewed by `view`); the caller checked get() missed. */
-  set(bytes: Uint8Array, view: DataView, s: number, e: number, value: V): void {
+  set(bytes: Uint8Array, view: DataView, s: number, e: number, value: V, space = 0): void {
     const n = e - s;
     if (n > this.maxKeyBytes) return;
     if (this.count >= this.maxEntries || this.used + n > this.maxArenaBytes) this.clear();
     if (this.used + n > this.arena.length) this.growArena(this.used + n);
     const k = this.count++;
-    const h = hashBytes(view, s, e);
+    const h = hashBytes(view, s, e, space);
     this.hashes[k] = h;
+    this.spaces[k] = space;
     this.lengths[k] = n;
     this.offsets[k] = this.used;
     this.arena.set(bytes.subarray(s, e), this.used);
@@ -104,8 +109,8 @@ export class ByteKeyCache<V> {
 }
 
 /** 32-bit hash of bytes [s, e): four bytes a step, then murmur3's finaliser (low bits index the table). */
-export function hashBytes(view: DataView, s: number, e: number): number {
-  let h = e - s;
+export function hashBytes(view: DataView, s: number, e: number, seed = 0): number {
+  let h = Math.imul(seed, 0x85ebca6b) ^ (e - s);
   let p = s;
   for (; p + 4 <= e; p += 4) h = Math.imul(h ^ view.getUint32(p, true), 0x9e3779b1);
   for (; p < e; p++) h = Math.imul(h ^ view.getUint8(p), 0x9e3779b1);

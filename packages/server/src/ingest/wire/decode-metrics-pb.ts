@@ -10,7 +10,7 @@ import { JsonWriter } from './json-writer.js';
 import { readKeyValueLabel, readResourceLabels, readSchemaUrl, readScope } from './resource-scope-pb.js';
 import { MetricPoint, SampleBatchBuilder, type ExemplarIn, type OtlpMetricKind } from './sample-batch-builder.js';
 import { nsApprox, nsToMs } from './u64.js';
-import { latin1, readUtf8 } from './utf8.js';
+import { readUtf8 } from './utf8.js';
 import { WireReader } from './wire-reader.js';
 
 const TWO_32 = 4294967296;
@@ -203,7 +203,8 @@ function resolveAttrs(r: WireReader, p: MetricPoint, b: SampleBatchBuilder): voi
   const ranges = p.attrRanges;
   if (ranges.length === 0) return;
   if (!p.attrSplit) {
-    p.labelKey = latin1(r.buf, p.attrFrom, p.attrTo);
+    p.labelBytes = r.buf;
+    p.labelView = r.view;
     if (b.useCachedLabels(p)) return;
   }
   for (let i = 0; i < ranges.length; i += 2) readKeyValueLabel(r, ranges[i]!, ranges[i + 1]!, p.attrs, 'data_point.attributes');

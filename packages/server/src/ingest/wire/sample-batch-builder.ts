@@ -4,6 +4,7 @@
 // target_info) is decided here, once.
 import type { DeltaToCumulative } from '../../pipeline/delta-to-cumulative.js';
 import { rememberedSeries, type ExemplarPoint, type ExpHistogramPoint, type MetricMetadata, type MetricType, type SampleBatch, type SeriesDef } from '../../storage/batches.js';
+import { ByteKeyCache } from './byte-key-cache.js';
 import type { Rejections } from './decode-result.js';
 import { formatPromFloat, prometheusMetricName, prometheusUnit, sanitizeLabelName, type NameKind } from './prometheus-naming.js';
 import { finishLanes, labelLanes } from './series-fingerprint.js';
@@ -71,8 +72,9 @@ export class MetricPoint {
   attrTo = -1;
   /** ...unless another field sits between them. */
   attrSplit = false;
-  /** The raw attribute bytes (latin1), the label cache key; '' when not cacheable. */
-  labelKey = '';
+  /** The request bytes holding the attribute block (attrFrom..attrTo), the label cache key; unset when not cacheable. */
+  labelBytes: Uint8Array | undefined = undefined;
+  labelView: DataView | undefined = undefined;
   /** Labels found in the cache for labelKey. */
   labels: LabelSet | undefined = undefined;
 
@@ -81,7 +83,8 @@ export class MetricPoint {
     this.attrRanges = [];
     this.attrFrom = this.attrTo = -1;
     this.attrSplit = false;
-    this.labelKey = '';
+    this.labelBytes = undefined;
+    this.labelView = undefined;
     this.labels = undefined;
     this.startNs = this.timeNs = this.startMs = this.timeMs = 0;
     this.flags = 0;
@@ -137,23 +140,29 @@ let builderIds = 0;
 const lanes = { a: 0, b: 0 };
 
 // Point labels by the raw bytes of the point's attribute block, per label context (job,
-// instance and scope labels: everything else pointLabels reads). Bounded in entries overall;
-// cleared wholesale when full, which only costs the rebuild.
+// instance and scope labels: everything else pointLabels reads). Each context is a key space
+// of one ByteKeyCache (no string per point). Bounded; cleared wholesale when full, which only
+// costs the rebuild.
 const LABEL_CACHE_MAX = 200_000;
-const labelCaches = new Map<string, Map<string, LabelSet>>();
-let labelCacheEntries = 0;
-
-/** Counts one more entry (a context or a label set), clearing every cache first when full. */
-function noteLabelCacheEntry(): void {
-  if (labelCacheEntries >= LABEL_CACHE_MAX) clearLabelCaches();
-  labelCacheEntries++;
-}
+const labelCache = new ByteKeyCache<LabelSet>({ maxEntries: LABEL_CACHE_MAX });
+/** Context text -> key space. Ids are never reused, so a space cleared away stays empty. */
+const labelContexts = new Map<string, number>();
+let lastContext = 0;
 
 function clearLabelCaches(): void {
-  // Builders holding a cleared context's map keep using it until their scope ends: harmless.
-  for (const c of labelCaches.values()) c.clear();
-  labelCaches.clear();
-  labelCacheEntries = 0;
+  // Builders still in a cleared context keep its id: their lookups miss until their scope ends.
+  labelCache.clear();
+  labelContexts.clear();
+}
+
+function labelContext(text: string): number {
+  let id = labelContexts.get(text);
+  if (id === undefined) {
+    if (labelContexts.size >= LABEL_CACHE_MAX) clearLabelCaches();
+    id = lastContext = (lastContext + 1) | 0 || 1;
+    labelContexts.set(text, id);
+  }
+  return id;
 }
 
 // Series seen by earlier requests: a series that keeps reporting (nearly all of them) reuses
@@ -212,8 +221,8 @@ export class SampleBatchBuilder {
   private resourceSamples = 0;
 
   private scopeEntries: LabelEntry[] = [];
-  /** Label cache of the current resource + scope. */
-  private labelCache: Map<string, LabelSet> | undefined;
+  /** Key space of the label cache for the current resource + scope (0: none yet). */
+  private labelSpace = 0;
 
   private family = '';
   private metricName = '';
@@ -249,7 +258,7 @@ export class SampleBatchBuilder {
     this.resourceMaxMs = -Infinity;
     this.resourceSamples = 0;
     // A new job/instance: no cached labels until beginScope names the full context.
-    this.labelCache = undefined;
+    this.labelSpace = 0;
   }
 
   /** Emits target_info (value 1) carrying the non-identifying resource attributes. */
@@ -280,17 +289,13 @@ export class SampleBatchBuilder {
     this.scopeEntries = entries;
     let ctx = `${this.job}\u0000${this.instance}`;
     for (const e of entries) ctx += `\u0000${e.name}\u0001${e.original}\u0001${e.value}`;
-    let cache = labelCaches.get(ctx);
-    if (cache === undefined) {
-      noteLabelCacheEntry();
-      labelCaches.set(ctx, (cache = new Map()));
-    }
-    this.labelCache = cache;
+    this.labelSpace = labelContext(ctx);
   }
 
   /** Sets p.labels from the label cache when its attribute bytes were seen in this context. */
   useCachedLabels(p: MetricPoint): boolean {
-    const hit = this.labelCache?.get(p.labelKey);
+    if (this.labelSpace === 0 || p.labelView === undefined) return false;
+    const hit = labelCache.get(p.labelView, p.attrFrom, p.attrTo, this.labelSpace);
     if (hit === undefined) return false;
     p.labels = hit;
     return true;
@@ -547,11 +552,10 @@ export class SampleBatchBuilder {
     const entries = toEntries(p.attrs);
     for (const e of this.scopeEntries) entries.push(e);
     const set = labelSet(finishLabels(entries, this.job, this.instance));
-    if (p.labelKey !== '' && this.labelCache !== undefined) {
-      noteLabelCacheEntry();
+    if (p.labelBytes !== undefined && p.labelView !== undefined && this.labelSpace !== 0) {
       set.fps = new Map();
       set.extraFps = new Map();
-      this.labelCache.set(p.labelKey, set);
+      labelCache.set(p.labelBytes, p.labelView, p.attrFrom, p.attrTo, set, this.labelSpace);
     }
     return set;
   }

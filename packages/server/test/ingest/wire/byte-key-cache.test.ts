@@ -37,6 +37,17 @@ describe('ByteKeyCache', () => {
     expect(cache.get(view(unknown), 0, unknown.length)).toBeUndefined();
   });
 
+  it('keeps key spaces apart: the same bytes in two spaces are two entries', () => {
+    const cache = new ByteKeyCache<string>({ maxEntries: 8 });
+    const k = Buffer.from('route=/a,code=200');
+    cache.set(k, view(k), 0, k.length, 'job a', 1);
+    expect(cache.get(view(k), 0, k.length, 2)).toBeUndefined();
+    expect(cache.get(view(k), 0, k.length)).toBeUndefined();
+    cache.set(k, view(k), 0, k.length, 'job b', 2);
+    expect(cache.get(view(k), 0, k.length, 1)).toBe('job a');
+    expect(cache.get(view(k), 0, k.length, 2)).toBe('job b');
+  });
+
   it('tells apart keys of the same length whose hashes are equal (compares the bytes)', () => {
     // Birthday search for two 12-byte keys with one 32-bit hash.
     const seen = new Map<number, Buffer>();
