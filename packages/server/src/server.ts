@@ -89,7 +89,12 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
   mkdirSync(dataDir, { recursive: true });
 
   const metrics = createSelfMetrics();
-  const store = await createDuckDbStore({ dataDir, clock, blockCacheBytes: config.metrics.blockCache.maxBytes });
+  const store = await createDuckDbStore({
+    dataDir,
+    clock,
+    blockCacheBytes: config.metrics.blockCache.maxBytes,
+    traceWriteConnections: config.writer.tracesWriteConnections,
+  });
   const writer = createWriter(store, {
     maxQueueRows: config.writer.maxQueueRows,
     flushIntervalMs: config.writer.flushIntervalMs,

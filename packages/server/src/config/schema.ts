@@ -86,11 +86,13 @@ export const configSchema = z
         flushIntervalMs: positiveInt.default(50),
         /** The same for metrics: sample commits are short, so a longer interval would cap senders with few connections. */
         metricsFlushIntervalMs: positiveInt.default(10),
+        /** Span commits in flight at once, each on its own DuckDB connection: one batch appends while another commits. */
+        tracesWriteConnections: positiveInt.default(2),
         /** A flush starts early once this many rows are queued for a signal. */
         maxBatchRows: positiveInt.default(200_000),
       })
       .strict()
-      .default({ maxQueueRows: 500_000, flushIntervalMs: 50, metricsFlushIntervalMs: 10, maxBatchRows: 200_000 }),
+      .default({ maxQueueRows: 500_000, flushIntervalMs: 50, metricsFlushIntervalMs: 10, tracesWriteConnections: 2, maxBatchRows: 200_000 }),
     retention: z
       .object({
         tracesDays: positiveInt.default(7),

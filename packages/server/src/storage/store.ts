@@ -411,6 +411,11 @@ export interface Store {
   writeSpans(batches: SpanBatch[]): Promise<WriteResult>;
   writeLogs(batches: LogBatch[]): Promise<WriteResult>;
   writeSamples(batches: SampleBatch[]): Promise<WriteResult>;
+  /**
+   * Writes of one signal the store can run at once (default 1). The group-commit writer keeps
+   * that many commits in flight, so one batch's appends overlap another's COMMIT.
+   */
+  writeConcurrency?(signal: Signal): number;
 
   /**
    * All spans of one trace, ordered by start time. Without a range the store searches its

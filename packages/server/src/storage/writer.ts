@@ -1,6 +1,7 @@
-// Group commit in front of any Store. Requests queue per signal; one flush per signal commits
-// everything queued as one store write (one transaction per day partition), at most every
-// flushIntervalMs, or as soon as maxBatchRows are waiting. A request's promise resolves after
+// Group commit in front of any Store. Requests queue per signal; a flush commits everything
+// queued as one store write (one transaction per day partition), at most every
+// flushIntervalMs, or as soon as maxBatchRows are waiting. One flush per signal is in flight
+// at a time, or as many as the store's writeConcurrency(signal) allows. A request's promise resolves after
 // the commit that holds its rows, so "ok" means durable.
 //
 // Back-pressure: the queue is bounded in rows (queued + committing). A request that does not
@@ -70,7 +71,9 @@ interface Lane {
   pending: Request[];
   pendingRows: number;
   timer: NodeJS.Timeout | undefined;
-  flushing: Promise<void> | undefined;
+  /** Flushes in flight: at most `concurrency` (what the store can commit at once). */
+  flushing: Set<Promise<void>>;
+  concurrency: number;
   lastFlushAt: number;
 }
 
@@ -107,7 +110,8 @@ class GroupCommitWriter implements Writer {
       pending: [],
       pendingRows: 0,
       timer: undefined,
-      flushing: undefined,
+      flushing: new Set(),
+      concurrency: Math.max(1, Math.floor(store.writeConcurrency?.(signal) ?? 1)),
       lastFlushAt: -Infinity,
     });
     this.lanes = { traces: lane('traces'), logs: lane('logs'), metrics: lane('metrics') };
@@ -145,7 +149,7 @@ class GroupCommitWriter implements Writer {
   }
 
   private schedule(lane: Lane): void {
-    if (lane.flushing || lane.pending.length === 0) return;
+    if (lane.flushing.size >= lane.concurrency || lane.pending.length === 0) return;
     if (lane.pendingRows >= this.maxBatchRows || this.closed) {
       this.flushNow(lane);
       return;
@@ -162,11 +166,12 @@ class GroupCommitWriter implements Writer {
   private flushNow(lane: Lane): void {
     if (lane.timer) clearTimeout(lane.timer);
     lane.timer = undefined;
-    if (lane.flushing || lane.pending.length === 0) return;
-    lane.flushing = this.flush(lane).finally(() => {
-      lane.flushing = undefined;
+    if (lane.flushing.size >= lane.concurrency || lane.pending.length === 0) return;
+    const flushing: Promise<void> = this.flush(lane).finally(() => {
+      lane.flushing.delete(flushing);
       this.schedule(lane);
     });
+    lane.flushing.add(flushing);
   }
 
   private async flush(lane: Lane): Promise<void> {
@@ -219,7 +224,7 @@ class GroupCommitWriter implements Writer {
     for (;;) {
       const lanes = Object.values(this.lanes);
       for (const lane of lanes) this.flushNow(lane);
-      const busy = lanes.map((l) => l.flushing).filter((f): f is Promise<void> => f !== undefined);
+      const busy = lanes.flatMap((l) => [...l.flushing]);
       if (busy.length === 0) return;
       await Promise.all(busy);
     }

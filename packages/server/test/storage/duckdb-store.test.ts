@@ -1,6 +1,6 @@
 // DuckDB-specific behaviour under the contract: the files on disk, the chunked insert path
 // (selections across days and chunk boundaries), and failure cleanup.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +127,38 @@ describe('DuckDB store', () => {
     const range = { startNs: ns(T0 - 1000), endNs: ns(T0 + 1000) };
     expect(await store.listServices(tenant, range)).toEqual(["a'b"]);
     expect(await store.getTrace('default', hex(1, 32), range)).toEqual([]);
+  });
+
+  it('commits span writes on two connections at once without losing rows or starving checkpoints', async () => {
+    await store.close();
+    store = await createDuckDbStore({ dataDir: join(dataDir, 'concurrent'), clock: () => now, readConnections: 2, checkpointThreshold: '1MB' });
+    const batch = (k: number) => spanBatch('default', Array.from({ length: 2_000 }, (_, i) => ({
+      traceId: hex(k * 2_000 + i + 1, 32), spanId: hex(i + 1, 16), startMs: T0 + i, name: `op${i % 7}`, service: `svc${k % 3}`, attributes: { k, i, 'http.method': 'GET' },
+    })));
+    const wal = () => readdirSync(join(dataDir, 'concurrent', 'traces')).filter((f) => f.endsWith('.wal')).map((f) => statSync(join(dataDir, 'concurrent', 'traces', f)).size);
+    let maxWal = 0;
+    for (let k = 0; k < 40; k += 2) {
+      // Two writes in flight: the store runs them on its two span connections.
+      const results = await Promise.all([store.writeSpans([batch(k)]), store.writeSpans([batch(k + 1)])]);
+      expect(results.map((r) => r.status)).toEqual(['ok', 'ok']);
+      maxWal = Math.max(maxWal, ...wal());
+    }
+    expect((await store.stats()).spans).toBe(80_000);
+    // Auto-checkpoints still happen while transactions overlap: the log stays near its threshold.
+    expect(maxWal).toBeLessThan(16 * 1024 * 1024);
+    const range = { startNs: ns(T0 - 3_600_000), endNs: ns(T0 + 3_600_000) };
+    expect(await store.listServices('default', range)).toEqual(['svc0', 'svc1', 'svc2']);
+    expect((await store.listOperations('default', 'svc1', range)).map((o) => o.name)).toEqual(['op0', 'op1', 'op2', 'op3', 'op4', 'op5', 'op6']);
+  });
+
+  it('indexes the operations of a span write that failed once it is written again', async () => {
+    const range = { startNs: ns(T0 - 3_600_000), endNs: ns(T0 + 3_600_000) };
+    const good = () => spanBatch('default', [{ traceId: hex(7, 32), spanId: hex(7, 16), startMs: T0, name: 'checkout', service: 'shop' }]);
+    const broken = { ...good(), attributes: 5 } as unknown as ReturnType<typeof spanBatch>;
+    expect((await store.writeSpans([broken])).status).toBe('failed');
+    expect(await store.listOperations('default', 'shop', range)).toEqual([]);
+    expect((await store.writeSpans([good()])).status).toBe('ok');
+    expect((await store.listOperations('default', 'shop', range)).map((o) => o.name)).toEqual(['checkout']);
   });
 
   it('refuses a second store over the same directory in one process', async () => {

@@ -13,7 +13,7 @@ interface Call {
 }
 
 /** A store whose commits complete only when the test says so. */
-function scriptedStore() {
+function scriptedStore(concurrency?: (signal: Call['signal']) => number) {
   const calls: Call[] = [];
   const waiters: Array<() => void> = [];
   const commit = (signal: Call['signal'], batches: unknown[]) =>
@@ -25,6 +25,7 @@ function scriptedStore() {
     writeSpans: (b: SpanBatch[]) => commit('traces', b),
     writeLogs: (b: LogBatch[]) => commit('logs', b),
     writeSamples: (b: SampleBatch[]) => commit('metrics', b),
+    ...(concurrency ? { writeConcurrency: concurrency } : {}),
   } as unknown as Store;
   const nextCall = async (index: number): Promise<Call> => {
     while (calls.length <= index) await new Promise<void>((r) => waiters.push(r));
@@ -172,6 +173,38 @@ describe('group-commit writer', () => {
     await closing;
     expect(await pendingSpans).toEqual(ok(1));
     expect(() => createWriter(store, { metricsFlushIntervalMs: 0 })).toThrow(/metricsFlushIntervalMs/);
+  });
+
+  it('keeps as many commits of a signal in flight as the store can run, never more', async () => {
+    const { store, calls, nextCall } = scriptedStore((signal) => (signal === 'traces' ? 2 : 1));
+    const writer = createWriter(store, { flushIntervalMs: 5, maxBatchRows: 10 });
+    const first = writer.write(spans(10));
+    const c0 = await nextCall(0);
+    // The second commit starts while the first is still open ...
+    const second = writer.write(spans(10));
+    const c1 = await nextCall(1);
+    // ... but a third waits for one of them.
+    const third = writer.write(spans(10));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(calls).toHaveLength(2);
+    // Either may finish first; each request is answered by its own commit.
+    c1.finish(ok(10));
+    expect(await second).toEqual(ok(10));
+    const c2 = await nextCall(2);
+    expect(c2.batches).toHaveLength(1);
+    c0.finish(ok(10));
+    c2.finish(ok(10));
+    expect(await Promise.all([first, third])).toEqual([ok(10), ok(10)]);
+    // Logs stay one commit at a time.
+    const l1 = writer.write(logs(10));
+    const l2 = writer.write(logs(10));
+    const c3 = await nextCall(3);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(calls).toHaveLength(4);
+    c3.finish(ok(10));
+    (await nextCall(4)).finish(ok(10));
+    expect(await Promise.all([l1, l2])).toEqual([ok(10), ok(10)]);
+    await writer.close();
   });
 
   it('flushes everything on close, then refuses new writes as retryable', async () => {

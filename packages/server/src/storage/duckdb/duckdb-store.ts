@@ -92,6 +92,12 @@ export interface DuckDbStoreOptions {
    * 0 turns the cache off). Config: metrics.blockCache.maxBytes.
    */
   blockCacheBytes?: number;
+  /**
+   * Connections span writes use at once (default 2): while one batch commits (for spans the
+   * COMMIT, writing ~1 KB of write-ahead log a span, takes longer than the appends), the next
+   * one's rows are appended on another connection.
+   */
+  traceWriteConnections?: number;
 }
 
 const DEFAULTS = {
@@ -99,6 +105,7 @@ const DEFAULTS = {
   checkpointThreshold: '256MB',
   readConnections: 4,
   blockCacheBytes: 256 * 2 ** 20,
+  traceWriteConnections: 2,
 };
 
 export async function createDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> {
@@ -136,6 +143,8 @@ class DuckDbStore implements Store {
     private readonly admin: DuckDBConnection,
     private readonly adminQueue: SerialQueue,
     private readonly writers: Record<Signal, DuckDBConnection>,
+    /** Extra span write connections beyond writers.traces. */
+    private readonly traceConns: DuckDBConnection[],
     private readonly pool: ReaderPool,
     private readonly parts: Record<PartitionKind, PartitionSet>,
     private readonly clock: () => number,
@@ -145,7 +154,7 @@ class DuckDbStore implements Store {
     private readonly sealConn: DuckDBConnection,
     private readonly blockCache: SampleBlockCache,
   ) {
-    this.spanWriter = new SpanWriter(writers.traces, parts.traces);
+    this.spanWriter = new SpanWriter([writers.traces, ...traceConns], parts.traces);
     this.logWriter = new LogWriter(writers.logs, parts.logs, clock);
     this.sampleWriter = new SampleWriter(writers.metrics, parts.metrics, clock);
     const defaultRange = (): TimeRangeNs => {
@@ -198,6 +207,8 @@ class DuckDbStore implements Store {
       await admin.run(`ATTACH IF NOT EXISTS ${quotedString(join(dataDir, 'catalog.duckdb'))} AS "${CATALOG_ALIAS}"`);
       for (const ddl of CATALOG_DDL) await admin.run(ddl);
       const writers = { traces: await connect(), logs: await connect(), metrics: await connect() };
+      const traceConns: DuckDBConnection[] = [];
+      for (let i = 1; i < Math.max(1, Math.floor(opts.traceWriteConnections ?? DEFAULTS.traceWriteConnections)); i++) traceConns.push(await connect());
       const rollupConn = await connect();
       const sealConn = await connect();
       const readers: DuckDBConnection[] = [];
@@ -217,7 +228,7 @@ class DuckDbStore implements Store {
       const rollups = new Rollups(rollupConn, parts.metrics, { '1m': parts.metrics_1m, '5m': parts.metrics_5m, '1h': parts.metrics_1h });
       await rollups.load();
       store = new DuckDbStore(
-        dataDir, instance, admin, adminQueue, writers, new ReaderPool(readers), parts,
+        dataDir, instance, admin, adminQueue, writers, traceConns, new ReaderPool(readers), parts,
         opts.clock ?? Date.now, opts.defaultLookbackMs ?? DEFAULTS.defaultLookbackMs, rollups,
         new SampleSealer(sealConn, parts.metrics, (day, tenant, from, to) => blockCache.invalidateBlocks(day, tenant, from, to)), sealConn, blockCache,
       );
@@ -247,8 +258,17 @@ class DuckDbStore implements Store {
       .catch(failed);
   }
 
+  writeConcurrency(signal: Signal): number {
+    return signal === 'traces' ? this.spanWriter.concurrency : 1;
+  }
+
   writeSpans(batches: SpanBatch[]): Promise<WriteResult> {
-    return this.write('traces', () => this.spanWriter.write(batches));
+    if (this.closed) return Promise.resolve(failed(new SightlineError('SL_ERR_STORAGE_FAILED', 'the store is closed')));
+    // The span writer queues per connection itself (writeConcurrency of them).
+    return this.spanWriter
+      .write(batches)
+      .then((rows): WriteResult => ({ status: 'ok', rows }))
+      .catch(failed);
   }
 
   writeLogs(batches: LogBatch[]): Promise<WriteResult> {
@@ -496,7 +516,7 @@ class DuckDbStore implements Store {
       // A long build (first start with days of raw data) must not hold up shutdown.
       this.rollups.stop();
       this.sealer.stop();
-      await Promise.all(Object.values(this.queues).map((q) => q.drain()));
+      await Promise.all([...Object.values(this.queues).map((q) => q.drain()), this.spanWriter.drain()]);
       while (this.inflight > 0) await new Promise<void>((resolve) => (this.onQuiet = resolve));
       await this.pool.drain();
       await this.adminQueue.drain();
@@ -508,7 +528,7 @@ class DuckDbStore implements Store {
         await this.admin.run(`CHECKPOINT "${alias}"`).catch(() => undefined);
       }
       this.pool.closeAll();
-      for (const c of Object.values(this.writers)) c.disconnectSync();
+      for (const c of [...Object.values(this.writers), ...this.traceConns]) c.disconnectSync();
       this.rollups.close();
       this.sealConn.disconnectSync();
       this.admin.disconnectSync();

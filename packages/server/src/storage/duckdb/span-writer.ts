@@ -1,9 +1,16 @@
 // Spans into the day partitions of their start time, plus the per-hour operations index.
+//
+// Writes run on several connections at once (one per slot, each with its own queue), so one
+// batch's appends overlap another's COMMIT (for spans the COMMIT, which writes ~1 KB of
+// write-ahead log a span, takes about twice as long as the appends). The operations index is
+// shared: rows are marked before their transaction commits, so a concurrent write does not add
+// them again, and a failed write forgets that day's index, which is then reloaded.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SpanBatch } from '../batches.js';
 import { ChunkAppender, type ColumnData } from './chunk-appender.js';
 import type { Partition, PartitionSet } from './partitions.js';
 import { OPERATIONS, SPANS } from './schema.js';
+import { SerialQueue } from './serial-queue.js';
 import { splitByDayNs } from './time.js';
 import { inTransaction, withAppender } from './transaction.js';
 
@@ -42,23 +49,58 @@ interface Group {
   rows: Uint32Array | null;
 }
 
+/** One writer connection with its own appenders (they buffer, and yield while appending). */
+class WriteSlot {
+  readonly spans = new ChunkAppender(SPANS);
+  readonly operations = new ChunkAppender(OPERATIONS);
+  readonly queue = new SerialQueue();
+  /** Writes queued or running here. */
+  busy = 0;
+  constructor(readonly conn: DuckDBConnection) {}
+}
+
 export class SpanWriter {
-  private readonly spans = new ChunkAppender(SPANS);
-  private readonly operations = new ChunkAppender(OPERATIONS);
+  private readonly slots: WriteSlot[];
   /** Operations already indexed, per partition day (loaded from the partition on first write). */
   private readonly indexed = new Map<number, OpsTree>();
+  private readonly indexLoads = new Map<number, Promise<OpsTree>>();
 
   constructor(
-    private readonly conn: DuckDBConnection,
+    conns: readonly DuckDBConnection[],
     private readonly parts: PartitionSet,
-  ) {}
+  ) {
+    if (conns.length === 0) throw new Error('SpanWriter needs a connection');
+    this.slots = conns.map((c) => new WriteSlot(c));
+  }
+
+  /** Writes that can run at once. */
+  get concurrency(): number {
+    return this.slots.length;
+  }
 
   forgetDay(day: number): void {
     this.indexed.delete(day);
+    this.indexLoads.delete(day);
+  }
+
+  /** Resolves once every write queued so far has finished. */
+  async drain(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.queue.drain()));
+  }
+
+  /** Runs the write on the least busy connection (ties: the first, so a lone writer keeps one). */
+  write(batches: readonly SpanBatch[]): Promise<number> {
+    let slot = this.slots[0]!;
+    for (const s of this.slots) if (s.busy < slot.busy) slot = s;
+    slot.busy++;
+    return slot.queue.run(() => this.writeOn(slot, batches)).finally(() => {
+      slot.busy--;
+    });
   }
 
   /** Commits one transaction per day touched; returns the rows written. */
-  async write(batches: readonly SpanBatch[]): Promise<number> {
+  private async writeOn(slot: WriteSlot, batches: readonly SpanBatch[]): Promise<number> {
+    const conn = slot.conn;
     const byDay = new Map<number, Group[]>();
     for (const batch of batches) {
       for (const { day, rows } of splitByDayNs(batch.startNs, batch.length)) {
@@ -72,19 +114,26 @@ export class SpanWriter {
       const groups = byDay.get(day)!;
       const part = (await this.parts.acquire(day, true))!;
       try {
-        const tree = await this.index(part);
+        const tree = await this.index(slot, part);
         const fresh = collectOperations(tree, groups);
-        await inTransaction(this.conn, async () => {
-          await withAppender(this.conn, part.alias, SPANS.name, async (ap) => {
-            for (const g of groups) await this.spans.append(ap, spanColumns(g.batch), g.batch.length, g.rows);
-          });
-          if (fresh.count > 0) {
-            await withAppender(this.conn, part.alias, OPERATIONS.name, (ap) =>
-              this.operations.append(ap, [fresh.tenant, fresh.service, fresh.name, fresh.kind, fresh.hour], fresh.count, null),
-            );
-          }
-        });
+        // Marked now, so a write running concurrently does not add these rows too.
         for (let i = 0; i < fresh.count; i++) add(tree, fresh.tenant[i]!, fresh.service[i]!, fresh.name[i]!, Number(fresh.hour[i]!) * 8 + fresh.kind[i]!);
+        try {
+          await inTransaction(conn, async () => {
+            await withAppender(conn, part.alias, SPANS.name, async (ap) => {
+              for (const g of groups) await slot.spans.append(ap, spanColumns(g.batch), g.batch.length, g.rows);
+            });
+            if (fresh.count > 0) {
+              await withAppender(conn, part.alias, OPERATIONS.name, (ap) =>
+                slot.operations.append(ap, [fresh.tenant, fresh.service, fresh.name, fresh.kind, fresh.hour], fresh.count, null),
+              );
+            }
+          });
+        } catch (err) {
+          // The operations marked above were not written: reload the day's index from what was.
+          if (this.indexed.get(part.day) === tree) this.forgetDay(part.day);
+          throw err;
+        }
       } finally {
         this.parts.release(part);
       }
@@ -93,11 +142,23 @@ export class SpanWriter {
     return written;
   }
 
-  private async index(part: Partition): Promise<OpsTree> {
-    let tree = this.indexed.get(part.day);
-    if (tree) return tree;
-    tree = new Map();
-    const r = await this.conn.runAndReadAll(`SELECT DISTINCT tenant, service_name, name, kind, hour FROM "${part.alias}".main.operations`);
+  private index(slot: WriteSlot, part: Partition): Promise<OpsTree> {
+    const tree = this.indexed.get(part.day);
+    if (tree) return Promise.resolve(tree);
+    // One load per day, shared by concurrent writes.
+    let load = this.indexLoads.get(part.day);
+    if (!load) {
+      load = this.loadIndex(slot, part).finally(() => {
+        if (this.indexLoads.get(part.day) === load) this.indexLoads.delete(part.day);
+      });
+      this.indexLoads.set(part.day, load);
+    }
+    return load;
+  }
+
+  private async loadIndex(slot: WriteSlot, part: Partition): Promise<OpsTree> {
+    const tree: OpsTree = new Map();
+    const r = await slot.conn.runAndReadAll(`SELECT DISTINCT tenant, service_name, name, kind, hour FROM "${part.alias}".main.operations`);
     for (const [tenant, svc, name, kind, hour] of r.getRows() as [string, string, string, number, bigint][]) add(tree, tenant, svc, name, Number(hour) * 8 + kind);
     this.indexed.set(part.day, tree);
     return tree;
