@@ -10,7 +10,7 @@ import type { SpanBatch } from '../batches.js';
 import { ChunkAppender, type ColumnData } from './chunk-appender.js';
 import type { Partition, PartitionSet } from './partitions.js';
 import { OPERATIONS, SPANS } from './schema.js';
-import { SerialQueue } from './serial-queue.js';
+import { WriteSlots, type WriteSlot } from './write-slots.js';
 import { splitByDayNs } from './time.js';
 import { inTransaction, withAppender } from './transaction.js';
 
@@ -49,18 +49,13 @@ interface Group {
   rows: Uint32Array | null;
 }
 
-/** One writer connection with its own appenders (they buffer, and yield while appending). */
-class WriteSlot {
-  readonly spans = new ChunkAppender(SPANS);
-  readonly operations = new ChunkAppender(OPERATIONS);
-  readonly queue = new SerialQueue();
-  /** Writes queued or running here. */
-  busy = 0;
-  constructor(readonly conn: DuckDBConnection) {}
+interface Appenders {
+  spans: ChunkAppender;
+  operations: ChunkAppender;
 }
 
 export class SpanWriter {
-  private readonly slots: WriteSlot[];
+  private readonly slots: WriteSlots<Appenders>;
   /** Operations already indexed, per partition day (loaded from the partition on first write). */
   private readonly indexed = new Map<number, OpsTree>();
   private readonly indexLoads = new Map<number, Promise<OpsTree>>();
@@ -69,13 +64,12 @@ export class SpanWriter {
     conns: readonly DuckDBConnection[],
     private readonly parts: PartitionSet,
   ) {
-    if (conns.length === 0) throw new Error('SpanWriter needs a connection');
-    this.slots = conns.map((c) => new WriteSlot(c));
+    this.slots = new WriteSlots(conns, () => ({ spans: new ChunkAppender(SPANS), operations: new ChunkAppender(OPERATIONS) }));
   }
 
   /** Writes that can run at once. */
   get concurrency(): number {
-    return this.slots.length;
+    return this.slots.size;
   }
 
   forgetDay(day: number): void {
@@ -84,22 +78,16 @@ export class SpanWriter {
   }
 
   /** Resolves once every write queued so far has finished. */
-  async drain(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.queue.drain()));
+  drain(): Promise<void> {
+    return this.slots.drain();
   }
 
-  /** Runs the write on the least busy connection (ties: the first, so a lone writer keeps one). */
   write(batches: readonly SpanBatch[]): Promise<number> {
-    let slot = this.slots[0]!;
-    for (const s of this.slots) if (s.busy < slot.busy) slot = s;
-    slot.busy++;
-    return slot.queue.run(() => this.writeOn(slot, batches)).finally(() => {
-      slot.busy--;
-    });
+    return this.slots.run((slot) => this.writeOn(slot, batches));
   }
 
   /** Commits one transaction per day touched; returns the rows written. */
-  private async writeOn(slot: WriteSlot, batches: readonly SpanBatch[]): Promise<number> {
+  private async writeOn(slot: WriteSlot<Appenders>, batches: readonly SpanBatch[]): Promise<number> {
     const conn = slot.conn;
     const byDay = new Map<number, Group[]>();
     for (const batch of batches) {
@@ -121,11 +109,11 @@ export class SpanWriter {
         try {
           await inTransaction(conn, async () => {
             await withAppender(conn, part.alias, SPANS.name, async (ap) => {
-              for (const g of groups) await slot.spans.append(ap, spanColumns(g.batch), g.batch.length, g.rows);
+              for (const g of groups) await slot.state.spans.append(ap, spanColumns(g.batch), g.batch.length, g.rows);
             });
             if (fresh.count > 0) {
               await withAppender(conn, part.alias, OPERATIONS.name, (ap) =>
-                slot.operations.append(ap, [fresh.tenant, fresh.service, fresh.name, fresh.kind, fresh.hour], fresh.count, null),
+                slot.state.operations.append(ap, [fresh.tenant, fresh.service, fresh.name, fresh.kind, fresh.hour], fresh.count, null),
               );
             }
           });
@@ -142,7 +130,7 @@ export class SpanWriter {
     return written;
   }
 
-  private index(slot: WriteSlot, part: Partition): Promise<OpsTree> {
+  private index(slot: WriteSlot<Appenders>, part: Partition): Promise<OpsTree> {
     const tree = this.indexed.get(part.day);
     if (tree) return Promise.resolve(tree);
     // One load per day, shared by concurrent writes.
@@ -156,7 +144,7 @@ export class SpanWriter {
     return load;
   }
 
-  private async loadIndex(slot: WriteSlot, part: Partition): Promise<OpsTree> {
+  private async loadIndex(slot: WriteSlot<Appenders>, part: Partition): Promise<OpsTree> {
     const tree: OpsTree = new Map();
     const r = await slot.conn.runAndReadAll(`SELECT DISTINCT tenant, service_name, name, kind, hour FROM "${part.alias}".main.operations`);
     for (const [tenant, svc, name, kind, hour] of r.getRows() as [string, string, string, number, bigint][]) add(tree, tenant, svc, name, Number(hour) * 8 + kind);
