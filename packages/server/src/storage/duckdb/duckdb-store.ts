@@ -124,7 +124,8 @@ class DuckDbStore implements Store {
   private closing: Promise<void> | undefined;
   private inflight = 0;
   private onQuiet: (() => void) | undefined;
-  private readonly queues: Record<Signal, SerialQueue> = { traces: new SerialQueue(), logs: new SerialQueue(), metrics: new SerialQueue() };
+  /** One write at a time for logs and metrics; the span writer queues per connection itself. */
+  private readonly queues: Record<'logs' | 'metrics', SerialQueue> = { logs: new SerialQueue(), metrics: new SerialQueue() };
   private readonly spanWriter: SpanWriter;
   private readonly logWriter: LogWriter;
   private readonly sampleWriter: SampleWriter;
@@ -251,7 +252,7 @@ class DuckDbStore implements Store {
 
   // ---- writes ----
 
-  private write(signal: Signal, body: () => Promise<number>): Promise<WriteResult> {
+  private write(signal: 'logs' | 'metrics', body: () => Promise<number>): Promise<WriteResult> {
     if (this.closed) return Promise.resolve(failed(new SightlineError('SL_ERR_STORAGE_FAILED', 'the store is closed')));
     return this.queues[signal]
       .run(async (): Promise<WriteResult> => ({ status: 'ok', rows: await body() }))
