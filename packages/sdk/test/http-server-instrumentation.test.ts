@@ -1,8 +1,8 @@
 // The SDK's own inbound HTTP instrumentation, against real node:http servers on 127.0.0.1 and
 // the official OpenTelemetry SDK providers with in-memory exporters.
-import http, { IncomingMessage, ServerResponse } from 'node:http';
+import http from 'node:http';
 import https from 'node:https';
-import { Socket, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -18,6 +18,7 @@ import {
   resolveConfig,
 } from '../src/index.js';
 import { redactQuery, splitHost } from '../src/middleware/request-observer.js';
+import { fakeExchange } from './helpers/fake-request.js';
 import { installTestTelemetry, pointsWith, type TestTelemetry } from './helpers/telemetry.js';
 
 let tel: TestTelemetry;
@@ -240,12 +241,7 @@ describe('server instrumentation (no middleware)', () => {
     const server = http.createServer(() => {
       throw new TypeError('listener broke');
     });
-    const socket = new Socket();
-    const req = new IncomingMessage(socket);
-    req.method = 'PUT';
-    req.url = '/explode';
-    const res = new ServerResponse(req);
-    res.assignSocket(socket);
+    const { req, res } = fakeExchange('PUT', '/explode');
     expect(() => server.emit('request', req, res)).toThrow('listener broke');
     const state = requestState(req)!;
     expect(state).toBeDefined();

@@ -1,8 +1,8 @@
 // The lean server span (server-span.ts) against the official SpanImpl: the same requests are
 // served once with each and every exported field is compared, so the lean path cannot drop
 // a field silently. Real node:http servers on 127.0.0.1, the official OpenTelemetry SDK.
-import http, { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket, type AddressInfo } from 'node:net';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { context, createContextKey, propagation, SpanStatusCode, trace, type Context, type SpanContext } from '@opentelemetry/api';
 import { CompositePropagator, getRPCMetadata, RPCType, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -24,6 +24,7 @@ import { encodeTraceExportRequest } from '../src/export/otlp-trace-serializer.js
 import { PooledIdGenerator } from '../src/id-generator.js';
 import { configureLogger, configureRequestObserver, instrumentHttpServers, logger, MemoryDestination, requestState } from '../src/index.js';
 import { ServerSpan, useLeanServerSpans } from '../src/server-span.js';
+import { fakeExchange } from './helpers/fake-request.js';
 
 /** Records what the span processors are handed, next to the exporter. */
 class RecordingProcessor implements SpanProcessor {
@@ -401,13 +402,7 @@ describe('lean server span', () => {
     const server = http.createServer(() => {
       throw new TypeError('listener broke');
     });
-    const socket = new Socket();
-    const req = new IncomingMessage(socket);
-    req.method = 'PUT';
-    req.url = '/explode';
-    req.httpVersion = '1.1';
-    const res = new ServerResponse(req);
-    res.assignSocket(socket);
+    const { req, res } = fakeExchange('PUT', '/explode', '1.1');
     expect(() => server.emit('request', req, res)).toThrow('listener broke');
     const state = requestState(req)!;
     expect(state.span).toBeInstanceOf(ServerSpan);

@@ -62,19 +62,24 @@ describe('decoded sealed-block cache (DuckDB store)', () => {
     open.splice(open.indexOf(s), 1);
     return newStore(blockCacheBytes, stores.get(s));
   };
+  /** A store with the block cache and one without, holding the same points, sealed up to T0+5h. */
+  const sealedPair = async () => {
+    const cached = await newStore();
+    const plain = await newStore(0);
+    const pts = makePoints();
+    for (const s of [cached, plain]) {
+      await write(s, pts);
+      await s.sealSamples(T0 + 5 * HOUR);
+    }
+    return { cached, plain, pts };
+  };
   afterEach(async () => {
     for (const s of open.splice(0)) await s.close();
     for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
   });
 
   it('answers repeated reads of sealed hours from memory, the same as without the cache', async () => {
-    const cached = await newStore();
-    const plain = await newStore(0);
-    const pts = makePoints();
-    await write(cached, pts);
-    await write(plain, pts);
-    await cached.sealSamples(T0 + 5 * HOUR);
-    await plain.sealSamples(T0 + 5 * HOUR);
+    const { cached, plain, pts } = await sealedPair();
     const ranges: Array<[number, number]> = [[T0 - HOUR, T0 + 6 * HOUR], [T0 + HOUR + 1234, T0 + 2 * HOUR + 5678], [T0 + 3 * HOUR - 300_000, T0 + 3 * HOUR]];
     const want = [];
     for (const [a, b] of ranges) want.push(await read(plain, a, b));
@@ -98,13 +103,7 @@ describe('decoded sealed-block cache (DuckDB store)', () => {
   });
 
   it('never serves a block re-sealed with late samples from before', async () => {
-    const cached = await newStore();
-    const plain = await newStore(0);
-    const pts = makePoints();
-    await write(cached, pts);
-    await write(plain, pts);
-    await cached.sealSamples(T0 + 5 * HOUR);
-    await plain.sealSamples(T0 + 5 * HOUR);
+    const { cached, plain } = await sealedPair();
     await read(cached);
     // Inside the hours (not before their first or after their last sample), so the re-sealed
     // blocks keep their start and end and only their sample count tells them apart.
