@@ -100,6 +100,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     flushIntervalMs: config.writer.flushIntervalMs,
     metricsFlushIntervalMs: config.writer.metricsFlushIntervalMs,
     maxBatchRows: config.writer.maxBatchRows,
+    eagerFlushRows: config.writer.eagerFlushRows,
     onCommit: (signal, rows, seconds) => {
       metrics.commitDuration.observe({ signal }, seconds);
       metrics.committedRows.inc({ signal }, rows);

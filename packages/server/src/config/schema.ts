@@ -90,9 +90,14 @@ export const configSchema = z
         tracesWriteConnections: positiveInt.default(2),
         /** A flush starts early once this many rows are queued for a signal. */
         maxBatchRows: positiveInt.default(200_000),
+        /**
+         * Signals with several write connections (traces): a flush starts as soon as this many
+         * rows wait and a connection is free, instead of at the interval. 0 turns it off.
+         */
+        eagerFlushRows: z.number().int().min(0).default(2_000),
       })
       .strict()
-      .default({ maxQueueRows: 500_000, flushIntervalMs: 50, metricsFlushIntervalMs: 10, tracesWriteConnections: 2, maxBatchRows: 200_000 }),
+      .default({ maxQueueRows: 500_000, flushIntervalMs: 50, metricsFlushIntervalMs: 10, tracesWriteConnections: 2, maxBatchRows: 200_000, eagerFlushRows: 2_000 }),
     retention: z
       .object({
         tracesDays: positiveInt.default(7),

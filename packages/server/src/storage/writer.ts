@@ -1,7 +1,9 @@
 // Group commit in front of any Store. Requests queue per signal; a flush commits everything
 // queued as one store write (one transaction per day partition), at most every
 // flushIntervalMs, or as soon as maxBatchRows are waiting. One flush per signal is in flight
-// at a time, or as many as the store's writeConcurrency(signal) allows. A request's promise resolves after
+// at a time, or as many as the store's writeConcurrency(signal) allows; with more than one,
+// a flush starts as soon as eagerFlushRows wait and a slot is free, so commits overlap the
+// decoding of the next requests. A request's promise resolves after
 // the commit that holds its rows, so "ok" means durable.
 //
 // Back-pressure: the queue is bounded in rows (queued + committing). A request that does not
@@ -23,6 +25,13 @@ export interface WriterOptions {
   metricsFlushIntervalMs?: number;
   /** A flush starts early once this many rows wait for one signal; also the most one flush takes. */
   maxBatchRows?: number;
+  /**
+   * For a signal the store commits several writes of at once (writeConcurrency > 1): a flush
+   * starts as soon as this many rows wait and a commit slot is free, without waiting for the
+   * interval. Senders with one request in flight otherwise all land in one commit and all wait
+   * for it (a convoy: decoding and committing take turns instead of overlapping). 0: off.
+   */
+  eagerFlushRows?: number;
   /** Milliseconds; measures commit latency and paces flushes. */
   clock?: () => number;
   /** Called after every commit attempt (for histograms); `seconds` is the commit latency. */
@@ -34,6 +43,7 @@ export const WRITER_DEFAULTS = {
   maxQueueRows: 2_000_000,
   flushIntervalMs: 50,
   maxBatchRows: 200_000,
+  eagerFlushRows: 2_000,
 } as const;
 
 export interface WriterStats {
@@ -74,6 +84,8 @@ interface Lane {
   /** Flushes in flight: at most `concurrency` (what the store can commit at once). */
   flushing: Set<Promise<void>>;
   concurrency: number;
+  /** Rows that start a flush at once when a slot is free (0: the interval paces every flush). */
+  eagerRows: number;
   lastFlushAt: number;
 }
 
@@ -103,17 +115,24 @@ class GroupCommitWriter implements Writer {
     this.flushIntervalMs = positive(opts.flushIntervalMs, WRITER_DEFAULTS.flushIntervalMs, 'flushIntervalMs');
     const metricsIntervalMs = positive(opts.metricsFlushIntervalMs, this.flushIntervalMs, 'metricsFlushIntervalMs');
     this.maxBatchRows = positive(opts.maxBatchRows, WRITER_DEFAULTS.maxBatchRows, 'maxBatchRows');
+    const eagerRows = opts.eagerFlushRows === 0 ? 0 : positive(opts.eagerFlushRows, WRITER_DEFAULTS.eagerFlushRows, 'eagerFlushRows');
     this.clock = opts.clock ?? Date.now;
-    const lane = (signal: Signal): Lane => ({
-      signal,
-      intervalMs: signal === 'metrics' ? metricsIntervalMs : this.flushIntervalMs,
-      pending: [],
-      pendingRows: 0,
-      timer: undefined,
-      flushing: new Set(),
-      concurrency: Math.max(1, Math.floor(store.writeConcurrency?.(signal) ?? 1)),
-      lastFlushAt: -Infinity,
-    });
+    const lane = (signal: Signal): Lane => {
+      const concurrency = Math.max(1, Math.floor(store.writeConcurrency?.(signal) ?? 1));
+      return {
+        signal,
+        intervalMs: signal === 'metrics' ? metricsIntervalMs : this.flushIntervalMs,
+        pending: [],
+        pendingRows: 0,
+        timer: undefined,
+        flushing: new Set(),
+        concurrency,
+        // One commit at a time gains nothing from starting early (measured: logs and metrics
+        // level or slower), so only lanes with several commit slots flush eagerly.
+        eagerRows: concurrency > 1 ? eagerRows : 0,
+        lastFlushAt: -Infinity,
+      };
+    };
     this.lanes = { traces: lane('traces'), logs: lane('logs'), metrics: lane('metrics') };
   }
 
@@ -150,7 +169,7 @@ class GroupCommitWriter implements Writer {
 
   private schedule(lane: Lane): void {
     if (lane.flushing.size >= lane.concurrency || lane.pending.length === 0) return;
-    if (lane.pendingRows >= this.maxBatchRows || this.closed) {
+    if (lane.pendingRows >= this.maxBatchRows || this.closed || (lane.eagerRows > 0 && lane.pendingRows >= lane.eagerRows)) {
       this.flushNow(lane);
       return;
     }

@@ -207,6 +207,55 @@ describe('group-commit writer', () => {
     await writer.close();
   });
 
+  it('with several commit slots starts a flush as soon as eagerFlushRows wait and a slot is free; one slot keeps the interval', async () => {
+    const wait = () => new Promise((r) => setTimeout(r, 30));
+    const { store, calls, nextCall } = scriptedStore((signal) => (signal === 'traces' ? 2 : 1));
+    // An interval far beyond the test: any flush after the first comes from the eager rule.
+    const writer = createWriter(store, { flushIntervalMs: 60_000, metricsFlushIntervalMs: 60_000, eagerFlushRows: 5 });
+    const a = writer.write(spans(2));
+    const c0 = await nextCall(0);
+    const b = writer.write(spans(3));
+    await wait();
+    expect(calls).toHaveLength(1); // 3 rows: below the threshold, the interval holds them
+    const c = writer.write(spans(3));
+    const c1 = await nextCall(1); // 6 rows and a free slot: at once
+    expect(c1.batches).toHaveLength(2);
+    const d = writer.write(spans(5));
+    await wait();
+    expect(calls).toHaveLength(2); // both slots busy
+    c0.finish(ok(2));
+    const c2 = await nextCall(2); // a slot came free with 5 rows waiting
+    expect(c2.batches).toHaveLength(1);
+    c1.finish(ok(6));
+    c2.finish(ok(5));
+    expect(await Promise.all([a, b, c, d])).toEqual([ok(2), ok(3), ok(3), ok(5)]);
+    // Logs have one slot: 10 rows waiting behind a commit still wait for the interval.
+    const l1 = writer.write(logs(2));
+    const c3 = await nextCall(3);
+    const l2 = writer.write(logs(10));
+    c3.finish(ok(2));
+    await wait();
+    expect(calls).toHaveLength(4);
+    const closed = writer.close();
+    (await nextCall(4)).finish(ok(10));
+    await closed;
+    expect(await Promise.all([l1, l2])).toEqual([ok(2), ok(10)]);
+  });
+
+  it('paces every flush by the interval when eagerFlushRows is 0', async () => {
+    const { store, calls, nextCall } = scriptedStore(() => 2);
+    const writer = createWriter(store, { flushIntervalMs: 60_000, eagerFlushRows: 0 });
+    const a = writer.write(spans(2));
+    (await nextCall(0)).finish(ok(2));
+    const b = writer.write(spans(300));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(calls).toHaveLength(1);
+    const closed = writer.close();
+    (await nextCall(1)).finish(ok(300));
+    await closed;
+    expect(await Promise.all([a, b])).toEqual([ok(2), ok(300)]);
+  });
+
   it('flushes everything on close, then refuses new writes as retryable', async () => {
     const { store, calls, nextCall } = scriptedStore();
     const writer = createWriter(store, { flushIntervalMs: 60_000 });
@@ -247,5 +296,6 @@ describe('group-commit writer', () => {
     const { store } = scriptedStore();
     expect(() => createWriter(store, { maxQueueRows: 0 })).toThrow(/maxQueueRows/);
     expect(() => createWriter(store, { flushIntervalMs: Number.NaN })).toThrow(/flushIntervalMs/);
+    expect(() => createWriter(store, { eagerFlushRows: -1 })).toThrow(/eagerFlushRows/);
   });
 });
