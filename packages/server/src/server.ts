@@ -94,6 +94,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     clock,
     blockCacheBytes: config.metrics.blockCache.maxBytes,
     traceWriteConnections: config.writer.tracesWriteConnections,
+    logWriteConnections: config.writer.logsWriteConnections,
   });
   const writer = createWriter(store, {
     maxQueueRows: config.writer.maxQueueRows,

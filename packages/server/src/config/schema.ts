@@ -88,6 +88,8 @@ export const configSchema = z
         metricsFlushIntervalMs: positiveInt.default(10),
         /** Span commits in flight at once, each on its own DuckDB connection: one batch appends while another commits. */
         tracesWriteConnections: positiveInt.default(2),
+        /** The same for log records: one batch's appends and commit overlap the next one's. */
+        logsWriteConnections: positiveInt.default(2),
         /** A flush starts early once this many rows are queued for a signal. */
         maxBatchRows: positiveInt.default(200_000),
         /**
@@ -97,7 +99,7 @@ export const configSchema = z
         eagerFlushRows: z.number().int().min(0).default(2_000),
       })
       .strict()
-      .default({ maxQueueRows: 500_000, flushIntervalMs: 50, metricsFlushIntervalMs: 10, tracesWriteConnections: 2, maxBatchRows: 200_000, eagerFlushRows: 2_000 }),
+      .default({ maxQueueRows: 500_000, flushIntervalMs: 50, metricsFlushIntervalMs: 10, tracesWriteConnections: 2, logsWriteConnections: 2, maxBatchRows: 200_000, eagerFlushRows: 2_000 }),
     retention: z
       .object({
         tracesDays: positiveInt.default(7),

@@ -151,6 +151,28 @@ describe('DuckDB store', () => {
     expect((await store.listOperations('default', 'svc1', range)).map((o) => o.name)).toEqual(['op0', 'op1', 'op2', 'op3', 'op4', 'op5', 'op6']);
   });
 
+  it('commits log writes on two connections at once, each record numbered once, and pages through them all', async () => {
+    expect(store.writeConcurrency?.('logs')).toBe(2);
+    // Same timestamp everywhere: only the sequence number orders the cursor, so two writes
+    // that numbered their records alike would repeat or skip records across pages.
+    const write = (k: number, n: number) => store.writeLogs([logBatch('default', Array.from({ length: n }, (_, i) => ({ timeMs: T0, body: `w${k}-${i}` })))]);
+    const results = await Promise.all([write(0, 3_000), write(1, 3_000), write(2, 10), write(3, 2_500)]);
+    expect(results).toEqual([{ status: 'ok', rows: 3_000 }, { status: 'ok', rows: 3_000 }, { status: 'ok', rows: 10 }, { status: 'ok', rows: 2_500 }]);
+    // A store opened again continues the numbering after the highest stored one.
+    await store.close();
+    store = await createDuckDbStore({ dataDir, clock: () => now, readConnections: 2 });
+    expect(await Promise.all([write(4, 700), write(5, 800)])).toEqual([{ status: 'ok', rows: 700 }, { status: 'ok', rows: 800 }]);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.searchLogs({ tenant: 'default', startNs: ns(T0 - 1000), endNs: ns(T0 + 1000), limit: 997, cursor });
+      seen.push(...page.logs.map((l) => String(l.body)));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(10_010);
+    expect(new Set(seen).size).toBe(10_010);
+  });
+
   it('indexes the operations of a span write that failed once it is written again', async () => {
     const range = { startNs: ns(T0 - 3_600_000), endNs: ns(T0 + 3_600_000) };
     const good = () => spanBatch('default', [{ traceId: hex(7, 32), spanId: hex(7, 16), startMs: T0, name: 'checkout', service: 'shop' }]);

@@ -98,6 +98,8 @@ export interface DuckDbStoreOptions {
    * one's rows are appended on another connection.
    */
   traceWriteConnections?: number;
+  /** The same for log records (default 2). */
+  logWriteConnections?: number;
 }
 
 const DEFAULTS = {
@@ -106,6 +108,7 @@ const DEFAULTS = {
   readConnections: 4,
   blockCacheBytes: 256 * 2 ** 20,
   traceWriteConnections: 2,
+  logWriteConnections: 2,
 };
 
 export async function createDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> {
@@ -124,8 +127,8 @@ class DuckDbStore implements Store {
   private closing: Promise<void> | undefined;
   private inflight = 0;
   private onQuiet: (() => void) | undefined;
-  /** One write at a time for logs and metrics; the span writer queues per connection itself. */
-  private readonly queues: Record<'logs' | 'metrics', SerialQueue> = { logs: new SerialQueue(), metrics: new SerialQueue() };
+  /** One write at a time for metrics; the span and log writers queue per connection themselves. */
+  private readonly queues: Record<'metrics', SerialQueue> = { metrics: new SerialQueue() };
   private readonly spanWriter: SpanWriter;
   private readonly logWriter: LogWriter;
   private readonly sampleWriter: SampleWriter;
@@ -144,8 +147,9 @@ class DuckDbStore implements Store {
     private readonly admin: DuckDBConnection,
     private readonly adminQueue: SerialQueue,
     private readonly writers: Record<Signal, DuckDBConnection>,
-    /** Extra span write connections beyond writers.traces. */
+    /** Extra span and log write connections beyond writers.traces and writers.logs. */
     private readonly traceConns: DuckDBConnection[],
+    private readonly logConns: DuckDBConnection[],
     private readonly pool: ReaderPool,
     private readonly parts: Record<PartitionKind, PartitionSet>,
     private readonly clock: () => number,
@@ -156,7 +160,7 @@ class DuckDbStore implements Store {
     private readonly blockCache: SampleBlockCache,
   ) {
     this.spanWriter = new SpanWriter([writers.traces, ...traceConns], parts.traces);
-    this.logWriter = new LogWriter(writers.logs, parts.logs, clock);
+    this.logWriter = new LogWriter([writers.logs, ...logConns], parts.logs, clock);
     this.sampleWriter = new SampleWriter(writers.metrics, parts.metrics, clock);
     const defaultRange = (): TimeRangeNs => {
       const now = this.clock();
@@ -210,6 +214,8 @@ class DuckDbStore implements Store {
       const writers = { traces: await connect(), logs: await connect(), metrics: await connect() };
       const traceConns: DuckDBConnection[] = [];
       for (let i = 1; i < Math.max(1, Math.floor(opts.traceWriteConnections ?? DEFAULTS.traceWriteConnections)); i++) traceConns.push(await connect());
+      const logConns: DuckDBConnection[] = [];
+      for (let i = 1; i < Math.max(1, Math.floor(opts.logWriteConnections ?? DEFAULTS.logWriteConnections)); i++) logConns.push(await connect());
       const rollupConn = await connect();
       const sealConn = await connect();
       const readers: DuckDBConnection[] = [];
@@ -229,7 +235,7 @@ class DuckDbStore implements Store {
       const rollups = new Rollups(rollupConn, parts.metrics, { '1m': parts.metrics_1m, '5m': parts.metrics_5m, '1h': parts.metrics_1h });
       await rollups.load();
       store = new DuckDbStore(
-        dataDir, instance, admin, adminQueue, writers, traceConns, new ReaderPool(readers), parts,
+        dataDir, instance, admin, adminQueue, writers, traceConns, logConns, new ReaderPool(readers), parts,
         opts.clock ?? Date.now, opts.defaultLookbackMs ?? DEFAULTS.defaultLookbackMs, rollups,
         new SampleSealer(sealConn, parts.metrics, (day, tenant, from, to) => blockCache.invalidateBlocks(day, tenant, from, to)), sealConn, blockCache,
       );
@@ -252,7 +258,7 @@ class DuckDbStore implements Store {
 
   // ---- writes ----
 
-  private write(signal: 'logs' | 'metrics', body: () => Promise<number>): Promise<WriteResult> {
+  private write(signal: 'metrics', body: () => Promise<number>): Promise<WriteResult> {
     if (this.closed) return Promise.resolve(failed(new SightlineError('SL_ERR_STORAGE_FAILED', 'the store is closed')));
     return this.queues[signal]
       .run(async (): Promise<WriteResult> => ({ status: 'ok', rows: await body() }))
@@ -260,7 +266,7 @@ class DuckDbStore implements Store {
   }
 
   writeConcurrency(signal: Signal): number {
-    return signal === 'traces' ? this.spanWriter.concurrency : 1;
+    return signal === 'traces' ? this.spanWriter.concurrency : signal === 'logs' ? this.logWriter.concurrency : 1;
   }
 
   writeSpans(batches: SpanBatch[]): Promise<WriteResult> {
@@ -273,7 +279,12 @@ class DuckDbStore implements Store {
   }
 
   writeLogs(batches: LogBatch[]): Promise<WriteResult> {
-    return this.write('logs', () => this.logWriter.write(batches));
+    if (this.closed) return Promise.resolve(failed(new SightlineError('SL_ERR_STORAGE_FAILED', 'the store is closed')));
+    // The log writer queues per connection itself (writeConcurrency of them).
+    return this.logWriter
+      .write(batches)
+      .then((rows): WriteResult => ({ status: 'ok', rows }))
+      .catch(failed);
   }
 
   writeSamples(batches: SampleBatch[]): Promise<WriteResult> {
@@ -517,7 +528,7 @@ class DuckDbStore implements Store {
       // A long build (first start with days of raw data) must not hold up shutdown.
       this.rollups.stop();
       this.sealer.stop();
-      await Promise.all([...Object.values(this.queues).map((q) => q.drain()), this.spanWriter.drain()]);
+      await Promise.all([...Object.values(this.queues).map((q) => q.drain()), this.spanWriter.drain(), this.logWriter.drain()]);
       while (this.inflight > 0) await new Promise<void>((resolve) => (this.onQuiet = resolve));
       await this.pool.drain();
       await this.adminQueue.drain();
@@ -529,7 +540,7 @@ class DuckDbStore implements Store {
         await this.admin.run(`CHECKPOINT "${alias}"`).catch(() => undefined);
       }
       this.pool.closeAll();
-      for (const c of [...Object.values(this.writers), ...this.traceConns]) c.disconnectSync();
+      for (const c of [...Object.values(this.writers), ...this.traceConns, ...this.logConns]) c.disconnectSync();
       this.rollups.close();
       this.sealConn.disconnectSync();
       this.admin.disconnectSync();

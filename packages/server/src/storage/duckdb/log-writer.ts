@@ -1,5 +1,8 @@
 // Log records into the day partitions of their (effective) time. Each record gets a sequence
-// number unique within its partition: the keyset cursor orders by (time, seq).
+// number unique within its partition: the keyset cursor orders by (time, seq). Writes run on
+// one or more connections (WriteSlots); a write reserves its sequence range before its
+// transaction starts, so writes running at once never share a number (a failed write leaves a
+// gap, which the cursor does not mind).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LogBatch } from '../batches.js';
 import { ChunkAppender, doublesToInt64, type ColumnData } from './chunk-appender.js';
@@ -7,6 +10,7 @@ import type { Partition, PartitionSet } from './partitions.js';
 import { LOGS } from './schema.js';
 import { msToNs, splitByDayNs } from './time.js';
 import { inTransaction, withAppender } from './transaction.js';
+import { WriteSlots, type WriteSlot } from './write-slots.js';
 
 interface Prepared {
   batch: LogBatch;
@@ -66,21 +70,38 @@ function columns(p: Prepared, seq: BigInt64Array): ColumnData[] {
 }
 
 export class LogWriter {
-  private readonly logs = new ChunkAppender(LOGS);
-  /** Next sequence number per partition day (read from the partition on first write). */
+  private readonly slots: WriteSlots<ChunkAppender>;
+  /** Next unreserved sequence number per partition day (read from the partition on first write). */
   private readonly nextSeq = new Map<number, number>();
 
   constructor(
-    private readonly conn: DuckDBConnection,
+    conns: readonly DuckDBConnection[],
     private readonly parts: PartitionSet,
     private readonly clock: () => number,
-  ) {}
+  ) {
+    this.slots = new WriteSlots(conns, () => new ChunkAppender(LOGS));
+  }
+
+  /** Writes that can run at once. */
+  get concurrency(): number {
+    return this.slots.size;
+  }
 
   forgetDay(day: number): void {
     this.nextSeq.delete(day);
   }
 
-  async write(batches: readonly LogBatch[]): Promise<number> {
+  /** Resolves once every write queued so far has finished. */
+  drain(): Promise<void> {
+    return this.slots.drain();
+  }
+
+  write(batches: readonly LogBatch[]): Promise<number> {
+    return this.slots.run((slot) => this.writeOn(slot, batches));
+  }
+
+  private async writeOn(slot: WriteSlot<ChunkAppender>, batches: readonly LogBatch[]): Promise<number> {
+    const conn = slot.conn;
     const nowNs = msToNs(this.clock());
     const byDay = new Map<number, Group[]>();
     for (const batch of batches) {
@@ -97,21 +118,21 @@ export class LogWriter {
       const groups = byDay.get(day)!;
       const part = (await this.parts.acquire(day, true))!;
       try {
-        let seq = await this.seqStart(part);
-        const first = seq;
-        await inTransaction(this.conn, () =>
-          withAppender(this.conn, part.alias, LOGS.name, async (ap) => {
+        let count = 0;
+        for (const g of groups) count += g.rows ? g.rows.length : g.p.batch.length;
+        let seq = await this.reserveSeq(slot.conn, part, count);
+        await inTransaction(conn, () =>
+          withAppender(conn, part.alias, LOGS.name, async (ap) => {
             for (const g of groups) {
               const n = g.p.batch.length;
               const values = new Float64Array(n);
               if (g.rows) for (const r of g.rows) values[r] = seq++;
               else for (let i = 0; i < n; i++) values[i] = seq++;
-              await this.logs.append(ap, columns(g.p, doublesToInt64(values, n)), n, g.rows);
+              await slot.state.append(ap, columns(g.p, doublesToInt64(values, n)), n, g.rows);
             }
           }),
         );
-        this.nextSeq.set(day, seq);
-        written += seq - first;
+        written += count;
       } finally {
         this.parts.release(part);
       }
@@ -119,12 +140,15 @@ export class LogWriter {
     return written;
   }
 
-  private async seqStart(part: Partition): Promise<number> {
-    const known = this.nextSeq.get(part.day);
-    if (known !== undefined) return known;
-    const r = await this.conn.runAndReadAll(`SELECT coalesce(max(seq), -1)::DOUBLE + 1 FROM "${part.alias}".main.logs`);
-    const next = Number(r.getRows()[0]![0]);
-    this.nextSeq.set(part.day, next);
-    return next;
+  /** The first of `count` sequence numbers of the partition, taken for this write alone. */
+  private async reserveSeq(conn: DuckDBConnection, part: Partition, count: number): Promise<number> {
+    if (!this.nextSeq.has(part.day)) {
+      const r = await conn.runAndReadAll(`SELECT coalesce(max(seq), -1)::DOUBLE + 1 FROM "${part.alias}".main.logs`);
+      // Two first writes of a day may both read; the first to get here sets the number.
+      if (!this.nextSeq.has(part.day)) this.nextSeq.set(part.day, Number(r.getRows()[0]![0]));
+    }
+    const first = this.nextSeq.get(part.day)!;
+    this.nextSeq.set(part.day, first + count);
+    return first;
   }
 }
