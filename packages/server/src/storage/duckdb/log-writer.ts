@@ -10,7 +10,7 @@ import type { Partition, PartitionSet } from './partitions.js';
 import { LOGS } from './schema.js';
 import { msToNs, splitByDayNs } from './time.js';
 import { inTransaction, withAppender } from './transaction.js';
-import { WriteSlots, type WriteSlot } from './write-slots.js';
+import { SlottedWriter, type WriteSlot } from './write-slots.js';
 
 interface Prepared {
   batch: LogBatch;
@@ -69,8 +69,7 @@ function columns(p: Prepared, seq: BigInt64Array): ColumnData[] {
   ];
 }
 
-export class LogWriter {
-  private readonly slots: WriteSlots<ChunkAppender>;
+export class LogWriter extends SlottedWriter<ChunkAppender, LogBatch> {
   /** Next unreserved sequence number per partition day (read from the partition on first write). */
   private readonly nextSeq = new Map<number, number>();
 
@@ -79,28 +78,14 @@ export class LogWriter {
     private readonly parts: PartitionSet,
     private readonly clock: () => number,
   ) {
-    this.slots = new WriteSlots(conns, () => new ChunkAppender(LOGS));
-  }
-
-  /** Writes that can run at once. */
-  get concurrency(): number {
-    return this.slots.size;
+    super(conns, () => new ChunkAppender(LOGS));
   }
 
   forgetDay(day: number): void {
     this.nextSeq.delete(day);
   }
 
-  /** Resolves once every write queued so far has finished. */
-  drain(): Promise<void> {
-    return this.slots.drain();
-  }
-
-  write(batches: readonly LogBatch[]): Promise<number> {
-    return this.slots.run((slot) => this.writeOn(slot, batches));
-  }
-
-  private async writeOn(slot: WriteSlot<ChunkAppender>, batches: readonly LogBatch[]): Promise<number> {
+  protected async writeOn(slot: WriteSlot<ChunkAppender>, batches: readonly LogBatch[]): Promise<number> {
     const conn = slot.conn;
     const nowNs = msToNs(this.clock());
     const byDay = new Map<number, Group[]>();

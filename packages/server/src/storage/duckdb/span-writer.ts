@@ -10,7 +10,7 @@ import type { SpanBatch } from '../batches.js';
 import { ChunkAppender, type ColumnData } from './chunk-appender.js';
 import type { Partition, PartitionSet } from './partitions.js';
 import { OPERATIONS, SPANS } from './schema.js';
-import { WriteSlots, type WriteSlot } from './write-slots.js';
+import { SlottedWriter, type WriteSlot } from './write-slots.js';
 import { splitByDayNs } from './time.js';
 import { inTransaction, withAppender } from './transaction.js';
 
@@ -54,8 +54,7 @@ interface Appenders {
   operations: ChunkAppender;
 }
 
-export class SpanWriter {
-  private readonly slots: WriteSlots<Appenders>;
+export class SpanWriter extends SlottedWriter<Appenders, SpanBatch> {
   /** Operations already indexed, per partition day (loaded from the partition on first write). */
   private readonly indexed = new Map<number, OpsTree>();
   private readonly indexLoads = new Map<number, Promise<OpsTree>>();
@@ -64,12 +63,7 @@ export class SpanWriter {
     conns: readonly DuckDBConnection[],
     private readonly parts: PartitionSet,
   ) {
-    this.slots = new WriteSlots(conns, () => ({ spans: new ChunkAppender(SPANS), operations: new ChunkAppender(OPERATIONS) }));
-  }
-
-  /** Writes that can run at once. */
-  get concurrency(): number {
-    return this.slots.size;
+    super(conns, () => ({ spans: new ChunkAppender(SPANS), operations: new ChunkAppender(OPERATIONS) }));
   }
 
   forgetDay(day: number): void {
@@ -77,17 +71,8 @@ export class SpanWriter {
     this.indexLoads.delete(day);
   }
 
-  /** Resolves once every write queued so far has finished. */
-  drain(): Promise<void> {
-    return this.slots.drain();
-  }
-
-  write(batches: readonly SpanBatch[]): Promise<number> {
-    return this.slots.run((slot) => this.writeOn(slot, batches));
-  }
-
   /** Commits one transaction per day touched; returns the rows written. */
-  private async writeOn(slot: WriteSlot<Appenders>, batches: readonly SpanBatch[]): Promise<number> {
+  protected async writeOn(slot: WriteSlot<Appenders>, batches: readonly SpanBatch[]): Promise<number> {
     const conn = slot.conn;
     const byDay = new Map<number, Group[]>();
     for (const batch of batches) {

@@ -43,3 +43,29 @@ export class WriteSlots<S> {
     await Promise.all(this.slots.map((s) => s.queue.drain()));
   }
 }
+
+/** A writer whose writes run on WriteSlots; a subclass says how one write runs on one slot. */
+export abstract class SlottedWriter<S, B> {
+  private readonly slots: WriteSlots<S>;
+
+  constructor(conns: readonly DuckDBConnection[], state: () => S) {
+    this.slots = new WriteSlots(conns, state);
+  }
+
+  /** Writes that can run at once. */
+  get concurrency(): number {
+    return this.slots.size;
+  }
+
+  /** Resolves once every write queued so far has finished. */
+  drain(): Promise<void> {
+    return this.slots.drain();
+  }
+
+  /** Commits the batches on the least busy connection; resolves to the rows written. */
+  write(batches: readonly B[]): Promise<number> {
+    return this.slots.run((slot) => this.writeOn(slot, batches));
+  }
+
+  protected abstract writeOn(slot: WriteSlot<S>, batches: readonly B[]): Promise<number>;
+}
