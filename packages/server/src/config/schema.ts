@@ -93,7 +93,7 @@ export const configSchema = z
         /** A flush starts early once this many rows are queued for a signal. */
         maxBatchRows: positiveInt.default(200_000),
         /**
-         * Signals with several write connections (traces): a flush starts as soon as this many
+         * Signals with several write connections (traces, logs): a flush starts as soon as this many
          * rows wait and a connection is free, instead of at the interval. 0 turns it off.
          */
         eagerFlushRows: z.number().int().min(0).default(2_000),

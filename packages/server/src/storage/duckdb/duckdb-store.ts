@@ -147,9 +147,8 @@ class DuckDbStore implements Store {
     private readonly admin: DuckDBConnection,
     private readonly adminQueue: SerialQueue,
     private readonly writers: Record<Signal, DuckDBConnection>,
-    /** Extra span and log write connections beyond writers.traces and writers.logs. */
-    private readonly traceConns: DuckDBConnection[],
-    private readonly logConns: DuckDBConnection[],
+    /** Write connections beyond writers.traces and writers.logs (their writers use several). */
+    private readonly extraWriters: Record<'traces' | 'logs', DuckDBConnection[]>,
     private readonly pool: ReaderPool,
     private readonly parts: Record<PartitionKind, PartitionSet>,
     private readonly clock: () => number,
@@ -159,8 +158,8 @@ class DuckDbStore implements Store {
     private readonly sealConn: DuckDBConnection,
     private readonly blockCache: SampleBlockCache,
   ) {
-    this.spanWriter = new SpanWriter([writers.traces, ...traceConns], parts.traces);
-    this.logWriter = new LogWriter([writers.logs, ...logConns], parts.logs, clock);
+    this.spanWriter = new SpanWriter([writers.traces, ...extraWriters.traces], parts.traces);
+    this.logWriter = new LogWriter([writers.logs, ...extraWriters.logs], parts.logs, clock);
     this.sampleWriter = new SampleWriter(writers.metrics, parts.metrics, clock);
     const defaultRange = (): TimeRangeNs => {
       const now = this.clock();
@@ -212,10 +211,15 @@ class DuckDbStore implements Store {
       await admin.run(`ATTACH IF NOT EXISTS ${quotedString(join(dataDir, 'catalog.duckdb'))} AS "${CATALOG_ALIAS}"`);
       for (const ddl of CATALOG_DDL) await admin.run(ddl);
       const writers = { traces: await connect(), logs: await connect(), metrics: await connect() };
-      const traceConns: DuckDBConnection[] = [];
-      for (let i = 1; i < Math.max(1, Math.floor(opts.traceWriteConnections ?? DEFAULTS.traceWriteConnections)); i++) traceConns.push(await connect());
-      const logConns: DuckDBConnection[] = [];
-      for (let i = 1; i < Math.max(1, Math.floor(opts.logWriteConnections ?? DEFAULTS.logWriteConnections)); i++) logConns.push(await connect());
+      const extra = async (wanted: number) => {
+        const conns: DuckDBConnection[] = [];
+        for (let i = 1; i < Math.max(1, Math.floor(wanted)); i++) conns.push(await connect());
+        return conns;
+      };
+      const extraWriters = {
+        traces: await extra(opts.traceWriteConnections ?? DEFAULTS.traceWriteConnections),
+        logs: await extra(opts.logWriteConnections ?? DEFAULTS.logWriteConnections),
+      };
       const rollupConn = await connect();
       const sealConn = await connect();
       const readers: DuckDBConnection[] = [];
@@ -235,7 +239,7 @@ class DuckDbStore implements Store {
       const rollups = new Rollups(rollupConn, parts.metrics, { '1m': parts.metrics_1m, '5m': parts.metrics_5m, '1h': parts.metrics_1h });
       await rollups.load();
       store = new DuckDbStore(
-        dataDir, instance, admin, adminQueue, writers, traceConns, logConns, new ReaderPool(readers), parts,
+        dataDir, instance, admin, adminQueue, writers, extraWriters, new ReaderPool(readers), parts,
         opts.clock ?? Date.now, opts.defaultLookbackMs ?? DEFAULTS.defaultLookbackMs, rollups,
         new SampleSealer(sealConn, parts.metrics, (day, tenant, from, to) => blockCache.invalidateBlocks(day, tenant, from, to)), sealConn, blockCache,
       );
@@ -258,11 +262,11 @@ class DuckDbStore implements Store {
 
   // ---- writes ----
 
-  private write(signal: 'metrics', body: () => Promise<number>): Promise<WriteResult> {
+  /** Runs a write in `queue`, or at once for writers that queue per connection themselves (spans, logs). */
+  private write(body: () => Promise<number>, queue?: SerialQueue): Promise<WriteResult> {
     if (this.closed) return Promise.resolve(failed(new SightlineError('SL_ERR_STORAGE_FAILED', 'the store is closed')));
-    return this.queues[signal]
-      .run(async (): Promise<WriteResult> => ({ status: 'ok', rows: await body() }))
-      .catch(failed);
+    const rows = queue ? queue.run(body) : body();
+    return rows.then((n): WriteResult => ({ status: 'ok', rows: n })).catch(failed);
   }
 
   writeConcurrency(signal: Signal): number {
@@ -270,29 +274,19 @@ class DuckDbStore implements Store {
   }
 
   writeSpans(batches: SpanBatch[]): Promise<WriteResult> {
-    if (this.closed) return Promise.resolve(failed(new SightlineError('SL_ERR_STORAGE_FAILED', 'the store is closed')));
-    // The span writer queues per connection itself (writeConcurrency of them).
-    return this.spanWriter
-      .write(batches)
-      .then((rows): WriteResult => ({ status: 'ok', rows }))
-      .catch(failed);
+    return this.write(() => this.spanWriter.write(batches));
   }
 
   writeLogs(batches: LogBatch[]): Promise<WriteResult> {
-    if (this.closed) return Promise.resolve(failed(new SightlineError('SL_ERR_STORAGE_FAILED', 'the store is closed')));
-    // The log writer queues per connection itself (writeConcurrency of them).
-    return this.logWriter
-      .write(batches)
-      .then((rows): WriteResult => ({ status: 'ok', rows }))
-      .catch(failed);
+    return this.write(() => this.logWriter.write(batches));
   }
 
   writeSamples(batches: SampleBatch[]): Promise<WriteResult> {
-    return this.write('metrics', async () => {
+    return this.write(async () => {
       const rows = await this.sampleWriter.write(batches);
       this.noteLateSamples(batches);
       return rows;
-    });
+    }, this.queues.metrics);
   }
 
   /** Samples behind the rollup watermark (a backfill, a sender catching up) get their buckets rebuilt. */
@@ -540,7 +534,7 @@ class DuckDbStore implements Store {
         await this.admin.run(`CHECKPOINT "${alias}"`).catch(() => undefined);
       }
       this.pool.closeAll();
-      for (const c of [...Object.values(this.writers), ...this.traceConns, ...this.logConns]) c.disconnectSync();
+      for (const c of [...Object.values(this.writers), ...this.extraWriters.traces, ...this.extraWriters.logs]) c.disconnectSync();
       this.rollups.close();
       this.sealConn.disconnectSync();
       this.admin.disconnectSync();
