@@ -84,8 +84,8 @@ interface Lane {
   /** Flushes in flight: at most `concurrency` (what the store can commit at once). */
   flushing: Set<Promise<void>>;
   concurrency: number;
-  /** Rows that start a flush at once when a slot is free (0: the interval paces every flush). */
-  eagerRows: number;
+  /** Rows waiting that start a flush at once when a slot is free: maxBatchRows, or eagerFlushRows. */
+  flushRows: number;
   lastFlushAt: number;
 }
 
@@ -127,9 +127,9 @@ class GroupCommitWriter implements Writer {
         timer: undefined,
         flushing: new Set(),
         concurrency,
-        // One commit at a time gains nothing from starting early (measured: logs and metrics
-        // level or slower), so only lanes with several commit slots flush eagerly.
-        eagerRows: concurrency > 1 ? eagerRows : 0,
+        // One commit at a time gains nothing from starting early (measured with one connection
+        // for logs and metrics: level or slower), so only lanes with several slots flush eagerly.
+        flushRows: concurrency > 1 && eagerRows > 0 ? Math.min(eagerRows, this.maxBatchRows) : this.maxBatchRows,
         lastFlushAt: -Infinity,
       };
     };
@@ -169,7 +169,7 @@ class GroupCommitWriter implements Writer {
 
   private schedule(lane: Lane): void {
     if (lane.flushing.size >= lane.concurrency || lane.pending.length === 0) return;
-    if (lane.pendingRows >= this.maxBatchRows || this.closed || (lane.eagerRows > 0 && lane.pendingRows >= lane.eagerRows)) {
+    if (lane.pendingRows >= lane.flushRows || this.closed) {
       this.flushNow(lane);
       return;
     }

@@ -105,7 +105,7 @@ export class LogWriter extends SlottedWriter<ChunkAppender, LogBatch> {
       try {
         let count = 0;
         for (const g of groups) count += g.rows ? g.rows.length : g.p.batch.length;
-        let seq = await this.reserveSeq(slot.conn, part, count);
+        let seq = await this.reserveSeq(conn, part, count);
         await inTransaction(conn, () =>
           withAppender(conn, part.alias, LOGS.name, async (ap) => {
             for (const g of groups) {
