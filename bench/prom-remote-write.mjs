@@ -161,7 +161,9 @@ async function runSightline(dist, label) {
   }
 }
 
-const dists = args.dists ? args.dists.split(',').map((d) => d.split('=')) : [['sightline', undefined]];
+// label=dist[@KEY=VALUE...] (a bare dist is its own label): split at the first '=' only, the
+// environment part has its own.
+const dists = args.dists ? args.dists.split(',').map((d) => (d.includes('=') ? [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)] : [d, d])) : [['sightline', undefined]];
 const runners = [Object.assign(runPrometheus, { label: 'prometheus' }), ...dists.map(([label, dist]) => Object.assign(() => runSightline(dist, label), { label }))];
 const results = Object.fromEntries(runners.map((r) => [r.label, []]));
 for (let round = 0; round < ROUNDS; round++) {
