@@ -159,7 +159,8 @@ function decodeTimeSeries(r: WireReader, end: number, out: LabeledSampleBuilder,
     }
     if (!stray) {
       if (!hasData) return;
-      return appendData(r, start, end, out, out.seriesOfDef(cached), index);
+      // [start, labelsEnd) holds label fields only: the second pass starts after them.
+      return appendData(r, labelsEnd, end, out, out.seriesOfDef(cached), index);
     }
     hasData = false;
   }
@@ -192,7 +193,7 @@ function decodeTimeSeries(r: WireReader, end: number, out: LabeledSampleBuilder,
   appendData(r, start, end, out, fp, index);
 }
 
-/** Second pass: samples, exemplars and histograms of a series whose fingerprint is known. */
+/** Second pass from `start` (label fields before it are skipped): samples, exemplars and histograms of a series whose fingerprint is known. */
 function appendData(r: WireReader, start: number, end: number, out: LabeledSampleBuilder, fp: number, index: number): void {
   r.pos = start;
   while (r.pos < end) {
