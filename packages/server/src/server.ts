@@ -95,6 +95,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     blockCacheBytes: config.metrics.blockCache.maxBytes,
     traceWriteConnections: config.writer.tracesWriteConnections,
     logWriteConnections: config.writer.logsWriteConnections,
+    metricWriteConnections: config.writer.metricsWriteConnections,
   });
   const writer = createWriter(store, {
     maxQueueRows: config.writer.maxQueueRows,

@@ -90,6 +90,11 @@ export const configSchema = z
         tracesWriteConnections: positiveInt.default(2),
         /** The same for log records: one batch's appends and commit overlap the next one's. */
         logsWriteConnections: positiveInt.default(2),
+        /**
+         * The same for metric samples: one batch's appends and commit overlap the next one's
+         * (catalog writes of new series still go one at a time).
+         */
+        metricsWriteConnections: positiveInt.default(2),
         /** A flush starts early once this many rows are queued for a signal. */
         maxBatchRows: positiveInt.default(200_000),
         /**
@@ -99,7 +104,7 @@ export const configSchema = z
         eagerFlushRows: z.number().int().min(0).default(2_000),
       })
       .strict()
-      .default({ maxQueueRows: 500_000, flushIntervalMs: 50, metricsFlushIntervalMs: 10, tracesWriteConnections: 2, logsWriteConnections: 2, maxBatchRows: 200_000, eagerFlushRows: 2_000 }),
+      .default({ maxQueueRows: 500_000, flushIntervalMs: 50, metricsFlushIntervalMs: 10, tracesWriteConnections: 2, logsWriteConnections: 2, metricsWriteConnections: 2, maxBatchRows: 200_000, eagerFlushRows: 2_000 }),
     retention: z
       .object({
         tracesDays: positiveInt.default(7),

@@ -173,6 +173,33 @@ describe('DuckDB store', () => {
     expect(new Set(seen).size).toBe(10_010);
   });
 
+  it('commits sample writes on two connections at once: new series in several writes, activity per hour, catalog once', async () => {
+    expect(store.writeConcurrency?.('metrics')).toBe(2);
+    const HOUR = 3_600_000;
+    // Half the series carry memos (as the ingest caches hand them out), half do not.
+    const defs = Array.from({ length: 300 }, (_, i) => {
+      const plain = series('concurrent_metric', { i: String(i) });
+      return i % 2 === 0 ? rememberedSeries(plain.fingerprint, plain.name, plain.labels) : plain;
+    });
+    const write = (timeMs: number, value: number) => store.writeSamples([sampleBatch('default', defs.map((d) => ({ series: d, timeMs, value })))]);
+    const found = async (from: number, to: number) => (await store.findSeries({ tenant: 'default', name: 'concurrent_metric', startMs: from, endMs: to, limit: 1_000 })).length;
+    // Every series is new to all four writes, which run two at a time, and two of them open a new hour.
+    const results = await Promise.all([write(T0, 1), write(T0 + 1_000, 2), write(T0 + HOUR, 3), write(T0 + HOUR + 1_000, 4)]);
+    expect(results).toEqual(Array.from({ length: 4 }, () => ({ status: 'ok', rows: 300 })));
+    expect(await found(T0, T0 + 2_000)).toBe(300);
+    expect(await found(T0 + HOUR, T0 + HOUR + 2_000)).toBe(300);
+    expect(await store.stats()).toMatchObject({ samples: 1_200, series: 300 });
+    const read = await store.readSamples({ tenant: 'default', fingerprints: defs.map((d) => d.fingerprint), startMs: T0, endMs: T0 + 2 * HOUR, limit: 10_000 });
+    expect(read).toHaveLength(300);
+    expect(read.every((r) => r.values.join() === '1,2,3,4')).toBe(true);
+    // Opened again: the activity index is loaded once for the two writes that need it at the same time.
+    await store.close();
+    store = await createDuckDbStore({ dataDir, clock: () => now, readConnections: 2 });
+    expect(await Promise.all([write(T0 + 2 * HOUR, 5), write(T0 + 2 * HOUR + 1_000, 6)])).toEqual([{ status: 'ok', rows: 300 }, { status: 'ok', rows: 300 }]);
+    expect(await found(T0 + 2 * HOUR, T0 + 2 * HOUR + 2_000)).toBe(300);
+    expect(await store.stats()).toMatchObject({ samples: 1_800, series: 300 });
+  });
+
   it('indexes the operations of a span write that failed once it is written again', async () => {
     const range = { startNs: ns(T0 - 3_600_000), endNs: ns(T0 + 3_600_000) };
     const good = () => spanBatch('default', [{ traceId: hex(7, 32), spanId: hex(7, 16), startMs: T0, name: 'checkout', service: 'shop' }]);

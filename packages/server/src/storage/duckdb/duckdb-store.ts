@@ -100,6 +100,8 @@ export interface DuckDbStoreOptions {
   traceWriteConnections?: number;
   /** The same for log records (default 2). */
   logWriteConnections?: number;
+  /** The same for metric samples (default 2); writes of new series to the catalog still go one at a time. */
+  metricWriteConnections?: number;
 }
 
 const DEFAULTS = {
@@ -109,6 +111,7 @@ const DEFAULTS = {
   blockCacheBytes: 256 * 2 ** 20,
   traceWriteConnections: 2,
   logWriteConnections: 2,
+  metricWriteConnections: 2,
 };
 
 export async function createDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> {
@@ -127,8 +130,6 @@ class DuckDbStore implements Store {
   private closing: Promise<void> | undefined;
   private inflight = 0;
   private onQuiet: (() => void) | undefined;
-  /** One write at a time for metrics; the span and log writers queue per connection themselves. */
-  private readonly queues: Record<'metrics', SerialQueue> = { metrics: new SerialQueue() };
   private readonly spanWriter: SpanWriter;
   private readonly logWriter: LogWriter;
   private readonly sampleWriter: SampleWriter;
@@ -148,7 +149,7 @@ class DuckDbStore implements Store {
     private readonly adminQueue: SerialQueue,
     private readonly writers: Record<Signal, DuckDBConnection>,
     /** Write connections beyond writers.traces and writers.logs (their writers use several). */
-    private readonly extraWriters: Record<'traces' | 'logs', DuckDBConnection[]>,
+    private readonly extraWriters: Record<Signal, DuckDBConnection[]>,
     private readonly pool: ReaderPool,
     private readonly parts: Record<PartitionKind, PartitionSet>,
     private readonly clock: () => number,
@@ -160,7 +161,7 @@ class DuckDbStore implements Store {
   ) {
     this.spanWriter = new SpanWriter([writers.traces, ...extraWriters.traces], parts.traces);
     this.logWriter = new LogWriter([writers.logs, ...extraWriters.logs], parts.logs, clock);
-    this.sampleWriter = new SampleWriter(writers.metrics, parts.metrics, clock);
+    this.sampleWriter = new SampleWriter([writers.metrics, ...extraWriters.metrics], parts.metrics, clock);
     const defaultRange = (): TimeRangeNs => {
       const now = this.clock();
       // An hour past now tolerates producers whose clocks run ahead.
@@ -219,6 +220,7 @@ class DuckDbStore implements Store {
       const extraWriters = {
         traces: await extra(opts.traceWriteConnections ?? DEFAULTS.traceWriteConnections),
         logs: await extra(opts.logWriteConnections ?? DEFAULTS.logWriteConnections),
+        metrics: await extra(opts.metricWriteConnections ?? DEFAULTS.metricWriteConnections),
       };
       const rollupConn = await connect();
       const sealConn = await connect();
@@ -262,15 +264,16 @@ class DuckDbStore implements Store {
 
   // ---- writes ----
 
-  /** Runs a write in `queue`, or at once for writers that queue per connection themselves (spans, logs). */
-  private write(body: () => Promise<number>, queue?: SerialQueue): Promise<WriteResult> {
+  /** The span, log and sample writers queue per connection themselves (writeConcurrency of them). */
+  private write(body: () => Promise<number>): Promise<WriteResult> {
     if (this.closed) return Promise.resolve(failed(new SightlineError('SL_ERR_STORAGE_FAILED', 'the store is closed')));
-    const rows = queue ? queue.run(body) : body();
-    return rows.then((n): WriteResult => ({ status: 'ok', rows: n })).catch(failed);
+    return body()
+      .then((n): WriteResult => ({ status: 'ok', rows: n }))
+      .catch(failed);
   }
 
   writeConcurrency(signal: Signal): number {
-    return signal === 'traces' ? this.spanWriter.concurrency : signal === 'logs' ? this.logWriter.concurrency : 1;
+    return (signal === 'traces' ? this.spanWriter : signal === 'logs' ? this.logWriter : this.sampleWriter).concurrency;
   }
 
   writeSpans(batches: SpanBatch[]): Promise<WriteResult> {
@@ -286,7 +289,7 @@ class DuckDbStore implements Store {
       const rows = await this.sampleWriter.write(batches);
       this.noteLateSamples(batches);
       return rows;
-    }, this.queues.metrics);
+    });
   }
 
   /** Samples behind the rollup watermark (a backfill, a sender catching up) get their buckets rebuilt. */
@@ -476,7 +479,7 @@ class DuckDbStore implements Store {
       if (deleted > 0) {
         await this.pool.query(`DELETE FROM "${CATALOG_ALIAS}".main.metric_metadata m WHERE NOT EXISTS (
           SELECT 1 FROM ${series} s WHERE s.tenant = m.tenant AND (s.name = m.name OR regexp_replace(s.name, '_(bucket|sum|count)$', '') = m.name))`);
-        await this.queues.metrics.run(async () => this.sampleWriter.forgetSeries());
+        await this.sampleWriter.forgetSeries();
         // Folds the deletes into the catalog file now rather than when its log reaches the
         // checkpoint threshold. Best effort: DuckDB refuses while another transaction runs.
         await this.pool.query(`CHECKPOINT "${CATALOG_ALIAS}"`).catch(() => undefined);
@@ -522,7 +525,7 @@ class DuckDbStore implements Store {
       // A long build (first start with days of raw data) must not hold up shutdown.
       this.rollups.stop();
       this.sealer.stop();
-      await Promise.all([...Object.values(this.queues).map((q) => q.drain()), this.spanWriter.drain(), this.logWriter.drain()]);
+      await Promise.all([this.spanWriter.drain(), this.logWriter.drain(), this.sampleWriter.drain()]);
       while (this.inflight > 0) await new Promise<void>((resolve) => (this.onQuiet = resolve));
       await this.pool.drain();
       await this.adminQueue.drain();
@@ -534,7 +537,7 @@ class DuckDbStore implements Store {
         await this.admin.run(`CHECKPOINT "${alias}"`).catch(() => undefined);
       }
       this.pool.closeAll();
-      for (const c of [...Object.values(this.writers), ...this.extraWriters.traces, ...this.extraWriters.logs]) c.disconnectSync();
+      for (const c of [...Object.values(this.writers), ...Object.values(this.extraWriters).flat()]) c.disconnectSync();
       this.rollups.close();
       this.sealConn.disconnectSync();
       this.admin.disconnectSync();

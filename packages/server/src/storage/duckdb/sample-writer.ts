@@ -1,14 +1,23 @@
 // Metric samples: series definitions and metadata into the catalog (their own transaction,
 // committed first so a stored sample never points at an unknown series), then samples,
 // exponential histograms, exemplars and the per-hour activity index into the day partitions.
+//
+// Writes run on several connections at once (SlottedWriter), so one batch's appends overlap
+// another's COMMIT. What they share: catalog writes go one at a time (two transactions
+// inserting the same new series would conflict, and knownSeries must see every committed one),
+// and the activity index, which a write marks only after its transaction committed. Two
+// writes in flight with the same new (series, hour) may both add its series_hours row; the
+// readers of that table (IN lists, GROUP BY, SELECT DISTINCT) do not mind the repeat.
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import type { ExemplarPoint, ExpHistogramPoint, SampleBatch, SeriesDef, SeriesMemo } from '../batches.js';
 import { ChunkAppender, doublesToInt64 } from './chunk-appender.js';
 import type { Partition, PartitionSet } from './partitions.js';
 import { CATALOG_ALIAS, EXEMPLARS, EXP_HISTOGRAMS, SAMPLES, SERIES_HOURS, SERIES_STAGE, createTableSql } from './schema.js';
+import { SerialQueue } from './serial-queue.js';
 import { Params } from './sql.js';
 import { DAY_MS, HOUR_MS, splitByDayMs } from './time.js';
 import { inTransaction, withAppender } from './transaction.js';
+import { SlottedWriter, type WriteSlot } from './write-slots.js';
 
 /** Metadata rows per INSERT statement (5 parameters each). */
 const CATALOG_ROWS_PER_STATEMENT = 400;
@@ -27,11 +36,20 @@ interface Group {
 /** tenant -> hour -> fingerprints with data in that hour. */
 type ActivityIndex = Map<string, Map<number, Set<number>>>;
 
-export class SampleWriter {
-  private readonly samples = new ChunkAppender(SAMPLES);
-  private readonly stage = new ChunkAppender(SERIES_STAGE);
-  private stageReady = false;
-  private readonly seriesHours = new ChunkAppender(SERIES_HOURS);
+/** A write connection's own appenders (they buffer, and yield while appending) and temporary stage table. */
+interface Appenders {
+  samples: ChunkAppender;
+  stage: ChunkAppender;
+  stageReady: boolean;
+  seriesHours: ChunkAppender;
+}
+
+type Slot = WriteSlot<Appenders>;
+
+export class SampleWriter extends SlottedWriter<Appenders, SampleBatch> {
+  private readonly catalogQueue = new SerialQueue();
+  /** One load of a day's activity index at a time, shared by the writes that need it. */
+  private readonly activityLoads = new Map<number, Promise<ActivityIndex>>();
   private knownSeries = new Map<string, Set<number>>();
   /** Per tenant, the token a SeriesMemo holds when the catalog has the series (renewed by forgetSeries). */
   private catalogTokens = new Map<string, object>();
@@ -40,20 +58,30 @@ export class SampleWriter {
   private readonly activity = new Map<number, ActivityIndex>();
 
   constructor(
-    private readonly conn: DuckDBConnection,
+    conns: readonly DuckDBConnection[],
     private readonly parts: PartitionSet,
     private readonly clock: () => number,
-  ) {}
+  ) {
+    super(conns, () => ({ samples: new ChunkAppender(SAMPLES), stage: new ChunkAppender(SERIES_STAGE), stageReady: false, seriesHours: new ChunkAppender(SERIES_HOURS) }));
+  }
 
   forgetDay(day: number): void {
     this.activity.delete(day);
+    this.activityLoads.delete(day);
   }
 
-  /** After retention removed series from the catalog. */
-  forgetSeries(): void {
-    this.knownSeries = new Map();
-    this.catalogTokens = new Map();
-    this.knownCount = 0;
+  /** After retention removed series from the catalog; waits for a catalog write in progress. */
+  forgetSeries(): Promise<void> {
+    return this.catalogQueue.run(async () => {
+      this.knownSeries = new Map();
+      this.catalogTokens = new Map();
+      this.knownCount = 0;
+    });
+  }
+
+  override async drain(): Promise<void> {
+    await super.drain();
+    await this.catalogQueue.drain();
   }
 
   private catalogToken(tenant: string): object {
@@ -62,10 +90,12 @@ export class SampleWriter {
     return token;
   }
 
-  async write(batches: readonly SampleBatch[]): Promise<number> {
-    await this.writeCatalog(batches);
+  protected async writeOn(slot: Slot, batches: readonly SampleBatch[]): Promise<number> {
+    const conn = slot.conn;
+    const appenders = slot.state;
+    await this.catalogQueue.run(() => this.writeCatalog(slot, batches));
     const byDay = new Map<number, { groups: Group[]; hist: [SampleBatch, ExpHistogramPoint][]; ex: [SampleBatch, ExemplarPoint][] }>();
-    const slot = (day: number) => {
+    const ofDay = (day: number) => {
       let s = byDay.get(day);
       if (!s) byDay.set(day, (s = { groups: [], hist: [], ex: [] }));
       return s;
@@ -75,30 +105,30 @@ export class SampleWriter {
       if (batch.length > 0) {
         const fp = doublesToInt64(batch.fingerprint, batch.length);
         const t = doublesToInt64(batch.timeMs, batch.length);
-        for (const { day, rows } of splitByDayMs(batch.timeMs, batch.length)) slot(day).groups.push({ batch, rows, fp, t });
+        for (const { day, rows } of splitByDayMs(batch.timeMs, batch.length)) ofDay(day).groups.push({ batch, rows, fp, t });
       }
-      for (const h of batch.expHistograms) slot(Math.floor(h.timeMs / DAY_MS)).hist.push([batch, h]);
-      for (const e of batch.exemplars) slot(Math.floor(e.timeMs / DAY_MS)).ex.push([batch, e]);
+      for (const h of batch.expHistograms) ofDay(Math.floor(h.timeMs / DAY_MS)).hist.push([batch, h]);
+      for (const e of batch.exemplars) ofDay(Math.floor(e.timeMs / DAY_MS)).ex.push([batch, e]);
       written += batch.length + batch.expHistograms.length;
     }
     for (const day of [...byDay.keys()].sort((a, b) => a - b)) {
       const { groups, hist, ex } = byDay.get(day)!;
       const part = (await this.parts.acquire(day, true))!;
       try {
-        const index = await this.activityIndex(part);
+        const index = await this.activityIndex(slot, part);
         const fresh = collectActivity(index, groups, hist, ex);
-        await inTransaction(this.conn, async () => {
+        await inTransaction(conn, async () => {
           if (groups.length > 0) {
-            await withAppender(this.conn, part.alias, SAMPLES.name, async (ap) => {
-              for (const g of groups) await this.samples.append(ap, [g.batch.tenant, g.fp, g.t, g.batch.value], g.batch.length, g.rows);
+            await withAppender(conn, part.alias, SAMPLES.name, async (ap) => {
+              for (const g of groups) await appenders.samples.append(ap, [g.batch.tenant, g.fp, g.t, g.batch.value], g.batch.length, g.rows);
             });
           }
-          if (hist.length > 0) await withAppender(this.conn, part.alias, EXP_HISTOGRAMS.name, (ap) => appendHistograms(ap, hist));
-          if (ex.length > 0) await withAppender(this.conn, part.alias, EXEMPLARS.name, (ap) => appendExemplars(ap, ex));
+          if (hist.length > 0) await withAppender(conn, part.alias, EXP_HISTOGRAMS.name, (ap) => appendHistograms(ap, hist));
+          if (ex.length > 0) await withAppender(conn, part.alias, EXEMPLARS.name, (ap) => appendExemplars(ap, ex));
           if (fresh.tenant.length > 0) {
             const n = fresh.tenant.length;
-            await withAppender(this.conn, part.alias, SERIES_HOURS.name, (ap) =>
-              this.seriesHours.append(ap, [fresh.tenant, doublesToInt64(fresh.fp, n), doublesToInt64(fresh.hour, n)], n, null),
+            await withAppender(conn, part.alias, SERIES_HOURS.name, (ap) =>
+              appenders.seriesHours.append(ap, [fresh.tenant, doublesToInt64(fresh.fp, n), doublesToInt64(fresh.hour, n)], n, null),
             );
           }
         });
@@ -115,7 +145,9 @@ export class SampleWriter {
     return written;
   }
 
-  private async writeCatalog(batches: readonly SampleBatch[]): Promise<void> {
+  /** Runs in catalogQueue, so it sees every series an earlier catalog write committed. */
+  private async writeCatalog(slot: Slot, batches: readonly SampleBatch[]): Promise<void> {
+    const conn = slot.conn;
     const series: [string, number, string, string][] = [];
     const defs: SeriesDef[] = [];
     const staged = new Set<string>();
@@ -146,11 +178,12 @@ export class SampleWriter {
     }
     if (series.length === 0 && metadata.size === 0) return;
     const nowMs = Math.floor(this.clock());
-    if (!this.stageReady) {
-      await this.conn.run(createTableSql('temp', SERIES_STAGE));
-      this.stageReady = true;
+    if (!slot.state.stageReady) {
+      // Temporary tables belong to their connection: one stage per slot.
+      await conn.run(createTableSql('temp', SERIES_STAGE));
+      slot.state.stageReady = true;
     }
-    await inTransaction(this.conn, async () => {
+    await inTransaction(conn, async () => {
       if (series.length > 0) {
         // Through a temporary table: a multi-row VALUES insert of new series measured ~110 µs
         // per series (binder cost), this ~9 µs. Temp tables do not count as a second database
@@ -158,15 +191,15 @@ export class SampleWriter {
         const n = series.length;
         const created = new Float64Array(n).fill(nowMs);
         const columns = [series.map((s) => s[0]), doublesToInt64(series.map((s) => s[1]), n), series.map((s) => s[2]), series.map((s) => s[3]), doublesToInt64(created, n)];
-        await withAppender(this.conn, 'temp', SERIES_STAGE.name, (ap) => this.stage.append(ap, columns, n, null));
-        await this.conn.run(`INSERT INTO "${CATALOG_ALIAS}".main.series SELECT * FROM temp.main.${SERIES_STAGE.name} ON CONFLICT DO NOTHING`);
-        await this.conn.run(`DELETE FROM temp.main.${SERIES_STAGE.name}`);
+        await withAppender(conn, 'temp', SERIES_STAGE.name, (ap) => slot.state.stage.append(ap, columns, n, null));
+        await conn.run(`INSERT INTO "${CATALOG_ALIAS}".main.series SELECT * FROM temp.main.${SERIES_STAGE.name} ON CONFLICT DO NOTHING`);
+        await conn.run(`DELETE FROM temp.main.${SERIES_STAGE.name}`);
       }
       const meta = [...metadata.values()];
       for (let i = 0; i < meta.length; i += CATALOG_ROWS_PER_STATEMENT) {
         const p = new Params();
         const rows = meta.slice(i, i + CATALOG_ROWS_PER_STATEMENT).map((m) => `(${m.map((v) => p.varchar(v)).join(', ')})`);
-        await this.conn.run(
+        await conn.run(
           `INSERT INTO "${CATALOG_ALIAS}".main.metric_metadata VALUES ${rows.join(', ')}
            ON CONFLICT (tenant, name) DO UPDATE SET type = excluded.type, unit = excluded.unit, help = excluded.help`,
           p.values,
@@ -187,16 +220,38 @@ export class SampleWriter {
     for (const [key, m] of metadata) this.knownMetadata.set(key, `${m[2]}\u0000${m[3]}\u0000${m[4]}`);
   }
 
-  private async activityIndex(part: Partition): Promise<ActivityIndex> {
-    let index = this.activity.get(part.day);
-    if (index) return index;
-    index = new Map();
-    const r = await this.conn.runAndReadAll(
+  private activityIndex(slot: Slot, part: Partition): Promise<ActivityIndex> {
+    const index = this.activity.get(part.day);
+    if (index) return Promise.resolve(index);
+    let load = this.activityLoads.get(part.day);
+    if (!load) {
+      // Kept only if the day was not forgotten (forgetDay) while it loaded.
+      const current = () => this.activityLoads.get(part.day) === started;
+      const started: Promise<ActivityIndex> = this.loadActivity(slot, part).then(
+        (loaded) => {
+          if (current()) {
+            this.activityLoads.delete(part.day);
+            this.activity.set(part.day, loaded);
+          }
+          return loaded;
+        },
+        (err: unknown) => {
+          if (current()) this.activityLoads.delete(part.day);
+          throw err;
+        },
+      );
+      this.activityLoads.set(part.day, (load = started));
+    }
+    return load;
+  }
+
+  private async loadActivity(slot: Slot, part: Partition): Promise<ActivityIndex> {
+    const index: ActivityIndex = new Map();
+    const r = await slot.conn.runAndReadAll(
       `SELECT DISTINCT tenant, fingerprint::DOUBLE, hour::DOUBLE FROM "${part.alias}".main.series_hours
        WHERE hour >= (SELECT max(hour) FROM "${part.alias}".main.series_hours) - ${HOURS_CACHED - 1}`,
     );
     for (const [tenant, fp, hour] of r.getRows() as [string, number, number][]) markActive(index, tenant, hour, fp);
-    this.activity.set(part.day, index);
     return index;
   }
 }
