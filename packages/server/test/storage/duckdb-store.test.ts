@@ -200,6 +200,26 @@ describe('DuckDB store', () => {
     expect(await store.stats()).toMatchObject({ samples: 1_800, series: 300 });
   });
 
+  it('keeps a failed sample write from marking its series active while another write commits, and takes them when written again', async () => {
+    const mk = (prefix: string) => Array.from({ length: 50 }, (_, i) => series('fail_metric', { s: `${prefix}${i}` }));
+    const good = mk('g');
+    const later = mk('b');
+    const bad = sampleBatch('default', later.map((d) => ({ series: d, timeMs: T0, value: 1 })));
+    bad.value = new Float64Array(1); // too short: the append fails inside the transaction
+    const [ok, failed] = await Promise.all([
+      store.writeSamples([sampleBatch('default', good.map((d) => ({ series: d, timeMs: T0, value: 1 })))]),
+      store.writeSamples([bad]),
+    ]);
+    expect(ok).toEqual({ status: 'ok', rows: 50 });
+    expect(failed).toMatchObject({ status: 'failed' });
+    const found = async () => (await store.findSeries({ tenant: 'default', name: 'fail_metric', startMs: T0, endMs: T0 + 1_000, limit: 1_000 })).map((x) => x.labels.s).sort();
+    expect(await found()).toEqual(good.map((d) => d.labels.s).sort());
+    // Written again (same hour): the series' activity rows come with it.
+    expect(await store.writeSamples([sampleBatch('default', later.map((d) => ({ series: d, timeMs: T0 + 500, value: 2 })))])).toEqual({ status: 'ok', rows: 50 });
+    expect(await found()).toEqual([...good, ...later].map((d) => d.labels.s).sort());
+    expect((await store.stats()).samples).toBe(100);
+  });
+
   it('indexes the operations of a span write that failed once it is written again', async () => {
     const range = { startNs: ns(T0 - 3_600_000), endNs: ns(T0 + 3_600_000) };
     const good = () => spanBatch('default', [{ traceId: hex(7, 32), spanId: hex(7, 16), startMs: T0, name: 'checkout', service: 'shop' }]);
