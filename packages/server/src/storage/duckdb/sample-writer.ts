@@ -48,14 +48,13 @@ type Slot = WriteSlot<Appenders>;
 
 export class SampleWriter extends SlottedWriter<Appenders, SampleBatch> {
   private readonly catalogQueue = new SerialQueue();
-  /** One load of a day's activity index at a time, shared by the writes that need it. */
-  private readonly activityLoads = new Map<number, Promise<ActivityIndex>>();
   private knownSeries = new Map<string, Set<number>>();
   /** Per tenant, the token a SeriesMemo holds when the catalog has the series (renewed by forgetSeries). */
   private catalogTokens = new Map<string, object>();
   private knownCount = 0;
   private readonly knownMetadata = new Map<string, string>();
-  private readonly activity = new Map<number, ActivityIndex>();
+  /** Per day partition: the activity index, as the promise of its load. */
+  private readonly activity = new Map<number, Promise<ActivityIndex>>();
 
   constructor(
     conns: readonly DuckDBConnection[],
@@ -67,7 +66,6 @@ export class SampleWriter extends SlottedWriter<Appenders, SampleBatch> {
 
   forgetDay(day: number): void {
     this.activity.delete(day);
-    this.activityLoads.delete(day);
   }
 
   /** After retention removed series from the catalog; waits for a catalog write in progress. */
@@ -220,29 +218,18 @@ export class SampleWriter extends SlottedWriter<Appenders, SampleBatch> {
     for (const [key, m] of metadata) this.knownMetadata.set(key, `${m[2]}\u0000${m[3]}\u0000${m[4]}`);
   }
 
+  /** The day's index, loaded once and shared by the writes that need it at the same time. */
   private activityIndex(slot: Slot, part: Partition): Promise<ActivityIndex> {
-    const index = this.activity.get(part.day);
-    if (index) return Promise.resolve(index);
-    let load = this.activityLoads.get(part.day);
-    if (!load) {
-      // Kept only if the day was not forgotten (forgetDay) while it loaded.
-      const current = () => this.activityLoads.get(part.day) === started;
-      const started: Promise<ActivityIndex> = this.loadActivity(slot, part).then(
-        (loaded) => {
-          if (current()) {
-            this.activityLoads.delete(part.day);
-            this.activity.set(part.day, loaded);
-          }
-          return loaded;
-        },
-        (err: unknown) => {
-          if (current()) this.activityLoads.delete(part.day);
-          throw err;
-        },
-      );
-      this.activityLoads.set(part.day, (load = started));
+    let index = this.activity.get(part.day);
+    if (!index) {
+      const loading = this.loadActivity(slot, part);
+      this.activity.set(part.day, (index = loading));
+      // A failed load is tried again by the next write.
+      loading.catch(() => {
+        if (this.activity.get(part.day) === loading) this.activity.delete(part.day);
+      });
     }
-    return load;
+    return index;
   }
 
   private async loadActivity(slot: Slot, part: Partition): Promise<ActivityIndex> {
