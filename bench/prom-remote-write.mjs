@@ -210,11 +210,13 @@ if (dists.length > 1) {
   console.log(JSON.stringify({ stream: { series: SERIES, steps: STEPS, samples: totalSamples, connections: CONNS, perRequest: PER_REQ }, rounds: ROUNDS, ...out }, null, 2));
   process.exit(0);
 }
-const s = summarize(results.sightline);
+// One build, named or not.
+const single = results[dists[0][0]];
+const s = summarize(single);
 const ratios = p && s && !args['skip-disk']
   ? {
-      ingestSightlineOverPrometheus: +median(results.sightline.map((r, i) => r.samplesPerS / results.prometheus[i].samplesPerS)).toFixed(2),
-      cpuPerSampleSightlineOverPrometheus: +median(results.sightline.map((r, i) => r.cpuS / r.acked / (results.prometheus[i].cpuS / results.prometheus[i].acked))).toFixed(2),
+      ingestSightlineOverPrometheus: +median(single.map((r, i) => r.samplesPerS / results.prometheus[i].samplesPerS)).toFixed(2),
+      cpuPerSampleSightlineOverPrometheus: +median(single.map((r, i) => r.cpuS / r.acked / (results.prometheus[i].cpuS / results.prometheus[i].acked))).toFixed(2),
       bytesPerSampleDayFileOverPromBlock: +(s.disk.dayFileBytesPerSample / p.disk.blockBytesPerSample).toFixed(2),
       bytesPerSampleWithCatalogOverPromBlock: +(s.disk.withCatalogBytesPerSample / p.disk.blockBytesPerSample).toFixed(2),
       bytesPerSampleSealedDayFileOverPromBlock: +(s.disk.sealedDayFileBytesPerSample / p.disk.blockBytesPerSample).toFixed(2),
