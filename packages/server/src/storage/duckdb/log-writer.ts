@@ -7,7 +7,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LogBatch } from '../batches.js';
 import { ChunkAppender, doublesToInt64, type ColumnData } from './chunk-appender.js';
 import type { Partition, PartitionSet } from './partitions.js';
-import { LOGS } from './schema.js';
+import { ResourceIndex, appendFreshResources, markCommitted, resolveResources, type ResolvedResources } from './resources.js';
+import { LOGS, RESOURCES } from './schema.js';
 import { msToNs, splitByDayNs } from './time.js';
 import { inTransaction, withAppender } from './transaction.js';
 import { SlottedWriter, type WriteSlot } from './write-slots.js';
@@ -58,34 +59,41 @@ function prepare(batch: LogBatch, nowNs: bigint): Prepared {
   return { batch, time, bodyKind, body };
 }
 
-function columns(p: Prepared, seq: BigInt64Array): ColumnData[] {
+function columns(p: Prepared, seq: BigInt64Array, res: ResolvedResources): ColumnData[] {
   const b = p.batch;
   return [
     b.tenant, p.time, b.observedTimeNs, seq, b.severityNumber,
     b.severityText, p.bodyKind, p.body, b.bodyText, b.attributes,
     b.droppedAttributesCount, b.traceId, b.spanId, b.flags,
     b.eventName, b.serviceName, b.scopeName, b.scopeVersion,
-    b.resourceAttributes,
+    res.inline, doublesToInt64(res.ids, b.length),
   ];
 }
 
-export class LogWriter extends SlottedWriter<ChunkAppender, LogBatch> {
+interface Appenders {
+  logs: ChunkAppender;
+  resources: ChunkAppender;
+}
+
+export class LogWriter extends SlottedWriter<Appenders, LogBatch> {
   /** Next unreserved sequence number per partition day (read from the partition on first write). */
   private readonly nextSeq = new Map<number, number>();
+  private readonly resources = new ResourceIndex();
 
   constructor(
     conns: readonly DuckDBConnection[],
     private readonly parts: PartitionSet,
     private readonly clock: () => number,
   ) {
-    super(conns, () => new ChunkAppender(LOGS));
+    super(conns, () => ({ logs: new ChunkAppender(LOGS), resources: new ChunkAppender(RESOURCES) }));
   }
 
   forgetDay(day: number): void {
     this.nextSeq.delete(day);
+    this.resources.forgetDay(day);
   }
 
-  protected async writeOn(slot: WriteSlot<ChunkAppender>, batches: readonly LogBatch[]): Promise<number> {
+  protected async writeOn(slot: WriteSlot<Appenders>, batches: readonly LogBatch[]): Promise<number> {
     const conn = slot.conn;
     const nowNs = msToNs(this.clock());
     const byDay = new Map<number, Group[]>();
@@ -106,17 +114,22 @@ export class LogWriter extends SlottedWriter<ChunkAppender, LogBatch> {
         let count = 0;
         for (const g of groups) count += g.rows ? g.rows.length : g.p.batch.length;
         let seq = await this.reserveSeq(conn, part, count);
-        await inTransaction(conn, () =>
-          withAppender(conn, part.alias, LOGS.name, async (ap) => {
-            for (const g of groups) {
+        const known = await this.resources.forDay(conn, part);
+        const resolved = groups.map((g) => resolveResources(known, g.p.batch.tenant, g.p.batch.resourceAttributes, g.p.batch.length, g.rows));
+        await inTransaction(conn, async () => {
+          await withAppender(conn, part.alias, LOGS.name, async (ap) => {
+            for (let k = 0; k < groups.length; k++) {
+              const g = groups[k]!;
               const n = g.p.batch.length;
               const values = new Float64Array(n);
               if (g.rows) for (const r of g.rows) values[r] = seq++;
               else for (let i = 0; i < n; i++) values[i] = seq++;
-              await slot.state.append(ap, columns(g.p, doublesToInt64(values, n)), n, g.rows);
+              await slot.state.logs.append(ap, columns(g.p, doublesToInt64(values, n), resolved[k]!), n, g.rows);
             }
-          }),
-        );
+          });
+          await appendFreshResources(conn, part.alias, slot.state.resources, resolved);
+        });
+        markCommitted(resolved);
         written += count;
       } finally {
         this.parts.release(part);

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quotedString } from '@duckdb/node-api';
-import { PARTITION_TABLES, STORAGE_VERSION, createTableSql, type PartitionKind } from './schema.js';
+import { PARTITION_MIGRATIONS, PARTITION_TABLES, STORAGE_VERSION, createTableSql, type PartitionKind } from './schema.js';
 import type { SerialQueue } from './serial-queue.js';
 import { dayName, parseDayName } from './time.js';
 
@@ -113,6 +113,7 @@ export class PartitionSet {
     return this.adminQueue.run(async () => {
       await this.admin.run(`ATTACH IF NOT EXISTS ${quotedString(p.path)} AS "${p.alias}" (STORAGE_VERSION '${STORAGE_VERSION}')`);
       for (const spec of PARTITION_TABLES[this.kind]) await this.admin.run(createTableSql(p.alias, spec));
+      for (const migrate of PARTITION_MIGRATIONS[this.kind]) await this.admin.run(migrate(p.alias));
     });
   }
 

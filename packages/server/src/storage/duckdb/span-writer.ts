@@ -7,23 +7,24 @@
 // them again, and a failed write forgets that day's index, which is then reloaded.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SpanBatch } from '../batches.js';
-import { ChunkAppender, type ColumnData } from './chunk-appender.js';
+import { ChunkAppender, doublesToInt64, type ColumnData } from './chunk-appender.js';
 import type { Partition, PartitionSet } from './partitions.js';
-import { OPERATIONS, SPANS } from './schema.js';
+import { ResourceIndex, appendFreshResources, markCommitted, resolveResources, type ResolvedResources } from './resources.js';
+import { OPERATIONS, RESOURCES, SPANS } from './schema.js';
 import { SlottedWriter, type WriteSlot } from './write-slots.js';
 import { splitByDayNs } from './time.js';
 import { inTransaction, withAppender } from './transaction.js';
 
 const HOUR_NS = 3.6e12;
 
-function spanColumns(b: SpanBatch): ColumnData[] {
+function spanColumns(b: SpanBatch, res: ResolvedResources): ColumnData[] {
   return [
     b.tenant, b.traceId, b.spanId, b.parentSpanId, b.traceState,
     b.flags, b.name, b.spanKind, b.startNs, b.endNs, b.durationNs,
     b.statusCode, b.statusMessage, b.attributes, b.events, b.links,
     b.droppedAttributesCount, b.droppedEventsCount, b.droppedLinksCount,
     b.serviceName, b.httpRoute, b.httpStatusCode, b.dbSystem,
-    b.scopeName, b.scopeVersion, b.resourceAttributes,
+    b.scopeName, b.scopeVersion, res.inline, doublesToInt64(res.ids, b.length),
   ];
 }
 
@@ -52,21 +53,29 @@ interface Group {
 interface Appenders {
   spans: ChunkAppender;
   operations: ChunkAppender;
+  resources: ChunkAppender;
 }
 
 export class SpanWriter extends SlottedWriter<Appenders, SpanBatch> {
   /** Operations already indexed, per partition day (loaded from the partition on first write). */
   private readonly indexed = new Map<number, OpsTree>();
   private readonly indexLoads = new Map<number, Promise<OpsTree>>();
+  private readonly resources = new ResourceIndex();
 
   constructor(
     conns: readonly DuckDBConnection[],
     private readonly parts: PartitionSet,
   ) {
-    super(conns, () => ({ spans: new ChunkAppender(SPANS), operations: new ChunkAppender(OPERATIONS) }));
+    super(conns, () => ({ spans: new ChunkAppender(SPANS), operations: new ChunkAppender(OPERATIONS), resources: new ChunkAppender(RESOURCES) }));
   }
 
+  /** The day is gone or was rewritten: its indexes are read again on its next write. */
   forgetDay(day: number): void {
+    this.forgetOperations(day);
+    this.resources.forgetDay(day);
+  }
+
+  private forgetOperations(day: number): void {
     this.indexed.delete(day);
     this.indexLoads.delete(day);
   }
@@ -88,23 +97,31 @@ export class SpanWriter extends SlottedWriter<Appenders, SpanBatch> {
       const part = (await this.parts.acquire(day, true))!;
       try {
         const tree = await this.index(slot, part);
+        const known = await this.resources.forDay(conn, part);
         const fresh = collectOperations(tree, groups);
         // Marked now, so a write running concurrently does not add these rows too.
         for (let i = 0; i < fresh.count; i++) add(tree, fresh.tenant[i]!, fresh.service[i]!, fresh.name[i]!, Number(fresh.hour[i]!) * 8 + fresh.kind[i]!);
+        const resolved = groups.map((g) => resolveResources(known, g.batch.tenant, g.batch.resourceAttributes, g.batch.length, g.rows));
         try {
           await inTransaction(conn, async () => {
             await withAppender(conn, part.alias, SPANS.name, async (ap) => {
-              for (const g of groups) await slot.state.spans.append(ap, spanColumns(g.batch), g.batch.length, g.rows);
+              for (let k = 0; k < groups.length; k++) {
+                const g = groups[k]!;
+                await slot.state.spans.append(ap, spanColumns(g.batch, resolved[k]!), g.batch.length, g.rows);
+              }
             });
             if (fresh.count > 0) {
               await withAppender(conn, part.alias, OPERATIONS.name, (ap) =>
                 slot.state.operations.append(ap, [fresh.tenant, fresh.service, fresh.name, fresh.kind, fresh.hour], fresh.count, null),
               );
             }
+            await appendFreshResources(conn, part.alias, slot.state.resources, resolved);
           });
+          markCommitted(resolved);
         } catch (err) {
           // The operations marked above were not written: reload the day's index from what was.
-          if (this.indexed.get(part.day) === tree) this.forgetDay(part.day);
+          // (Resources stay pending: the next write that brings them stores them.)
+          if (this.indexed.get(part.day) === tree) this.forgetOperations(part.day);
           throw err;
         }
       } finally {

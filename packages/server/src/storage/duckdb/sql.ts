@@ -58,8 +58,16 @@ export function ident(name: string): string {
   return `"${name}"`;
 }
 
-/** Filter on one attribute key: the span/record attributes first, then the resource ones. */
-export function attributeEquals(p: Params, key: string, value: string, attrs = 'attributes', resource = 'resource_attributes'): string {
+/**
+ * Filter on one attribute key of a span or log record of partition `alias`: its own attributes
+ * first, then its resource's, which live inline (resource_id 0) or in the partition's
+ * `resources` table (see duckdb/resources.ts), looked up with a semi-join on that small table.
+ */
+export function attributeEquals(p: Params, key: string, value: string, alias: string, tenant: string): string {
   const path = p.varchar(jsonPointer(key));
-  return `coalesce(json_extract_string(${attrs}, ${path}), json_extract_string(${resource}, ${path})) = ${p.varchar(value)}`;
+  const v = p.varchar(value);
+  const own = `json_extract_string(attributes, ${path})`;
+  return `(CASE WHEN ${own} IS NOT NULL THEN ${own} = ${v}
+    WHEN coalesce(resource_id, 0) = 0 THEN coalesce(json_extract_string(resource_attributes, ${path}) = ${v}, false)
+    ELSE resource_id IN (SELECT resource_id FROM "${alias}".main.resources WHERE tenant = ${p.varchar(tenant)} AND json_extract_string(attributes, ${path}) = ${v}) END)`;
 }

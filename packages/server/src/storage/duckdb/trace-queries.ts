@@ -3,9 +3,10 @@ import type { DuckDBListValue } from '@duckdb/node-api';
 import { SightlineError } from '../../errors.js';
 import type { ServiceStats, SpanRow, TimeRangeNs, TraceSearchQuery, TraceSummary } from '../store.js';
 import { parseArray, parseObject } from './json-text.js';
-import { daysForNs, unionAll, withPartitions } from './partition-query.js';
+import { daysForNs, table, unionAll, withPartitions } from './partition-query.js';
 import type { PartitionSet } from './partitions.js';
 import type { ReaderPool } from './reader-pool.js';
+import { joinResources } from './resources.js';
 import { Params, attributeEquals } from './sql.js';
 
 const HOUR_NS = 3_600_000_000_000n;
@@ -13,7 +14,7 @@ const MAX_LIMIT = 100_000;
 
 const SPAN_COLUMNS = `trace_id, span_id, parent_span_id, trace_state, flags, name, kind, start_ns, end_ns, duration_ns,
   status_code, status_message, attributes, events, links, dropped_attributes_count, dropped_events_count,
-  dropped_links_count, service_name, scope_name, scope_version, resource_attributes`;
+  dropped_links_count, service_name, scope_name, scope_version, resource_json`;
 
 type SpanTuple = [
   string, string, string, string, number, string, number, bigint, bigint, bigint,
@@ -78,8 +79,8 @@ export class TraceQueries {
     for (const day of days) {
       const part = await withPartitions(this.set, [day], [] as SpanRow[], async ([p]) => {
         const q = new Params();
-        const sql = `SELECT ${SPAN_COLUMNS} FROM "${p!.alias}".main.spans
-          WHERE tenant = ${q.varchar(tenant)} AND trace_id = ${q.varchar(id)} AND start_ns >= ${q.bigint(r.startNs)} AND start_ns < ${q.bigint(r.endNs)}`;
+        const sql = `SELECT ${SPAN_COLUMNS} FROM ${joinResources(p!.alias, `SELECT * FROM "${p!.alias}".main.spans
+          WHERE tenant = ${q.varchar(tenant)} AND trace_id = ${q.varchar(id)} AND start_ns >= ${q.bigint(r.startNs)} AND start_ns < ${q.bigint(r.endNs)}`)}`;
         return ((await this.pool.query(sql, q)).getRows() as SpanTuple[]).map(toSpanRow);
       });
       if (part.length === 0 && found) break;
@@ -101,16 +102,18 @@ export class TraceQueries {
       const spanConds: string[] = [];
       if (q.service) spanConds.push(`service_name = ${p.varchar(q.service)}`);
       if (q.operation) spanConds.push(`name = ${p.varchar(q.operation)}`);
-      for (const [k, v] of Object.entries(q.attributes ?? {})) spanConds.push(attributeEquals(p, k, v));
+      const attrs = Object.entries(q.attributes ?? {});
+      const conds = (alias: string) => [...spanConds, ...attrs.map(([k, v]) => attributeEquals(p, k, v, alias, q.tenant))];
       const having: string[] = [];
       if (q.minDurationNs !== undefined) having.push(`max(end_ns) - min(start_ns) >= ${p.bigint(q.minDurationNs)}`);
       if (q.maxDurationNs !== undefined) having.push(`max(end_ns) - min(start_ns) <= ${p.bigint(q.maxDurationNs)}`);
       if (q.status === 'error') having.push('count(*) FILTER (WHERE status_code = 2) > 0');
       if (q.status === 'ok') having.push('count(*) FILTER (WHERE status_code = 2) = 0');
       const spans = unionAll(parts, 'spans', (from) => `SELECT trace_id, parent_span_id, name, service_name, start_ns, end_ns, status_code FROM ${from} WHERE ${where}`);
-      const hits = spanConds.length
-        ? unionAll(parts, 'spans', (from) => `SELECT trace_id FROM ${from} WHERE ${where} AND ${spanConds.join(' AND ')}`)
-        : undefined;
+      const hits =
+        spanConds.length + attrs.length > 0
+          ? parts.map((part) => `SELECT trace_id FROM ${table(part, 'spans')} WHERE ${where} AND ${conds(part.alias).join(' AND ')}`).join('\nUNION ALL\n')
+          : undefined;
       const sql = `SELECT trace_id, min(start_ns) AS start_ns, max(end_ns) - min(start_ns) AS duration_ns,
           count(*)::DOUBLE AS span_count, count(*) FILTER (WHERE status_code = 2)::DOUBLE AS error_count,
           arg_min(service_name, (parent_span_id <> '', start_ns)) AS root_service,
