@@ -5,12 +5,12 @@ import { parseObject, parseValue } from './json-text.js';
 import { daysForNs, withPartitions } from './partition-query.js';
 import type { PartitionSet } from './partitions.js';
 import type { ReaderPool } from './reader-pool.js';
-import { joinResources } from './resources.js';
+import { resourcesMatching, withResourceText } from './resources.js';
 import { Params, attributeEquals, containsPattern } from './sql.js';
 import { checkLimit } from './trace-queries.js';
 
 const LOG_COLUMNS = `time_ns, observed_time_ns, seq, severity_number, severity_text, body_kind, body, body_text, attributes,
-  dropped_attributes_count, trace_id, span_id, flags, event_name, service_name, scope_name, scope_version, resource_json`;
+  dropped_attributes_count, trace_id, span_id, flags, event_name, service_name, scope_name, scope_version, resource_attributes, resource_id`;
 
 type LogTuple = [bigint, bigint, bigint, number, string, number, string, string, string, number, string, string, number, string, string, string, string, string];
 
@@ -50,14 +50,15 @@ function decodeCursor(text: string): Cursor {
   return { timeNs: BigInt(m[1]!), seq: BigInt(m[2]!) };
 }
 
-function filters(p: Params, q: LogSearchQuery, endNs: bigint, alias: string): string {
+/** `matching`: per attribute filter, the partition's resources that match (resourcesMatching). */
+function filters(p: Params, q: LogSearchQuery, endNs: bigint, matching: readonly bigint[][]): string {
   const conds = [`tenant = ${p.varchar(q.tenant)}`, `time_ns >= ${p.bigint(q.startNs)}`, `time_ns < ${p.bigint(endNs)}`];
   if (q.service) conds.push(`service_name = ${p.varchar(q.service)}`);
   if (q.severityMin !== undefined) conds.push(`severity_number >= ${p.bigint(q.severityMin)}`);
   if (q.severityText) conds.push(`lower(severity_text) = lower(${p.varchar(q.severityText)})`);
   if (q.traceId) conds.push(`trace_id = ${p.varchar(q.traceId.toLowerCase())}`);
   if (q.text) conds.push(`body_text ILIKE ${p.varchar(containsPattern(q.text))} ESCAPE '\\'`);
-  for (const [k, v] of Object.entries(q.attributes ?? {})) conds.push(attributeEquals(p, k, v, alias, q.tenant));
+  Object.entries(q.attributes ?? {}).forEach(([k, v], i) => conds.push(attributeEquals(p, k, v, matching[i]!)));
   return conds.join(' AND ');
 }
 
@@ -84,11 +85,10 @@ export class LogQueries {
       if (need <= 0) break;
       const rows = await withPartitions(this.set, [day], [] as LogTuple[], async ([part]) => {
         const p = new Params();
-        let where = filters(p, q, endNs, part!.alias);
+        let where = filters(p, q, endNs, await resourcesMatching(this.pool, part!.alias, q.tenant, Object.entries(q.attributes ?? {})));
         if (cursor) where += ` AND (time_ns < ${p.bigint(cursor.timeNs)} OR (time_ns = ${p.bigint(cursor.timeNs)} AND seq < ${p.bigint(cursor.seq)}))`;
-        const page = `SELECT * FROM "${part!.alias}".main.logs WHERE ${where} ORDER BY time_ns DESC, seq DESC LIMIT ${p.bigint(need)}`;
-        const sql = `SELECT ${LOG_COLUMNS} FROM ${joinResources(part!.alias, page)} ORDER BY time_ns DESC, seq DESC`;
-        return (await this.pool.query(sql, p)).getRows() as LogTuple[];
+        const sql = `SELECT ${LOG_COLUMNS} FROM "${part!.alias}".main.logs WHERE ${where} ORDER BY time_ns DESC, seq DESC LIMIT ${p.bigint(need)}`;
+        return (await withResourceText(this.pool, part!.alias, q.tenant, (await this.pool.query(sql, p)).getRows() as unknown[][])) as LogTuple[];
       });
       for (const r of rows) out.push([toLogRow(r), r[0], r[2]]);
     }
@@ -108,11 +108,12 @@ export class LogQueries {
     const result: LogHistogram = { stepMs, buckets: Array.from({ length: buckets }, (_, i) => ({ t: startMs + i * stepMs, counts: empty() })) };
     const rows = await withPartitions(this.set, daysForNs(this.set, q.startNs, q.endNs), [], async (parts) => {
       const p = new Params();
+      const matching = await Promise.all(parts.map((part) => resourcesMatching(this.pool, part.alias, q.tenant, Object.entries(q.attributes ?? {}))));
       const bucket = `(time_ns - ${p.bigint(q.startNs)}) // ${p.bigint(BigInt(stepMs) * 1_000_000n)}`;
       const sev = (lo: number, hi: number) => `count(*) FILTER (WHERE severity_number BETWEEN ${lo} AND ${hi})::DOUBLE`;
       const sql = `SELECT b, ${sev(1, 4)}, ${sev(5, 8)}, ${sev(9, 12)}, ${sev(13, 16)}, ${sev(17, 20)}, ${sev(21, 24)},
           count(*) FILTER (WHERE severity_number = 0 OR severity_number > 24)::DOUBLE
-        FROM (${parts.map((part) => `SELECT severity_number, ${bucket} AS b FROM "${part.alias}".main.logs WHERE ${filters(p, q, q.endNs, part.alias)}`).join('\nUNION ALL\n')})
+        FROM (${parts.map((part, k) => `SELECT severity_number, ${bucket} AS b FROM "${part.alias}".main.logs WHERE ${filters(p, q, q.endNs, matching[k]!)}`).join('\nUNION ALL\n')})
         GROUP BY b`;
       return (await this.pool.query(sql, p)).getRows() as [bigint, number, number, number, number, number, number, number][];
     });
@@ -132,9 +133,9 @@ export class LogQueries {
     for (const day of daysForNs(this.set, r.startNs, r.endNs).reverse()) {
       const rows = await withPartitions(this.set, [day], [] as LogTuple[], async ([part]) => {
         const p = new Params();
-        const sql = `SELECT ${LOG_COLUMNS} FROM ${joinResources(part!.alias, `SELECT * FROM "${part!.alias}".main.logs
-          WHERE tenant = ${p.varchar(tenant)} AND trace_id = ${p.varchar(id)} AND time_ns >= ${p.bigint(r.startNs)} AND time_ns < ${p.bigint(r.endNs)}`)}`;
-        return (await this.pool.query(sql, p)).getRows() as LogTuple[];
+        const sql = `SELECT ${LOG_COLUMNS} FROM "${part!.alias}".main.logs
+          WHERE tenant = ${p.varchar(tenant)} AND trace_id = ${p.varchar(id)} AND time_ns >= ${p.bigint(r.startNs)} AND time_ns < ${p.bigint(r.endNs)}`;
+        return (await withResourceText(this.pool, part!.alias, tenant, (await this.pool.query(sql, p)).getRows() as unknown[][])) as LogTuple[];
       });
       if (rows.length === 0 && hit) break;
       if (rows.length > 0) hit = true;

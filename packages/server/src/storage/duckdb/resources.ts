@@ -10,9 +10,12 @@
 // A failed write leaves its resources pending, so the next write that brings them stores them.
 // A resource whose id is taken by another text (a 48-bit hash collision) or that comes after
 // the day's bound stays on its rows (resource_id 0), so no row ever points at a resource that
-// is not its own. Readers join through joinResources() below.
+// is not its own. Readers look resources up with withResourceText() and filter on them with
+// resourcesMatching(), below.
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { ReaderPool } from './reader-pool.js';
+import { Params, jsonPointer } from './sql.js';
 import type { Partition } from './partitions.js';
 import { doublesToInt64, type ChunkAppender } from './chunk-appender.js';
 import { RESOURCES } from './schema.js';
@@ -167,13 +170,39 @@ export async function appendFreshResources(conn: DuckDBConnection, alias: string
 }
 
 /**
- * The rows of `inner` (a query over the `spans` or `logs` of partition `alias` that returns
- * every column, already filtered and limited) with one more column, resource_json: each row's
- * resource attributes wherever they are stored. Duplicate rows in `resources` (a write that
- * ran while a failed one reloaded the index may add one) are folded by the GROUP BY.
+ * Rows read from partition `alias` whose last two columns are resource_attributes and
+ * resource_id, with those two replaced by the row's resource as JSON text: inline, or read from
+ * the partition's `resources` in one query for the ids the rows reference (cheaper than a join
+ * in the row query: a trace by id took ~2.8 ms more that way).
  */
-export function joinResources(alias: string, inner: string): string {
-  return `(SELECT s.*, CASE WHEN coalesce(s.resource_id, 0) = 0 THEN s.resource_attributes ELSE coalesce(r.attributes, '{}') END AS resource_json
-    FROM (${inner}) s LEFT JOIN (SELECT tenant, resource_id, any_value(attributes) AS attributes FROM "${alias}".main.${RESOURCES.name} GROUP BY ALL) r
-    ON r.tenant = s.tenant AND r.resource_id = s.resource_id)`;
+export async function withResourceText(pool: ReaderPool, alias: string, tenant: string, rows: unknown[][]): Promise<unknown[][]> {
+  const ids = new Set<bigint>();
+  for (const r of rows) {
+    const id = r[r.length - 1] as bigint | null;
+    if (id) ids.add(id);
+  }
+  const texts = new Map<bigint, string>();
+  if (ids.size > 0) {
+    const p = new Params();
+    const sql = `SELECT resource_id, any_value(attributes) FROM "${alias}".main.${RESOURCES.name}
+      WHERE tenant = ${p.varchar(tenant)} AND resource_id IN (${[...ids].map((id) => id.toString()).join(', ')}) GROUP BY resource_id`;
+    for (const [id, text] of (await pool.query(sql, p)).getRows() as [bigint, string][]) texts.set(id, text);
+  }
+  return rows.map((r) => {
+    const id = r[r.length - 1] as bigint | null;
+    const text = id ? (texts.get(id) ?? '{}') : (r[r.length - 2] as string);
+    return [...r.slice(0, -2), text];
+  });
+}
+
+/** Per attribute filter, the ids of partition `alias`'s resources of `tenant` that match it. */
+export async function resourcesMatching(pool: ReaderPool, alias: string, tenant: string, attrs: readonly [string, string][]): Promise<bigint[][]> {
+  return Promise.all(
+    attrs.map(async ([key, value]) => {
+      const p = new Params();
+      const sql = `SELECT DISTINCT resource_id FROM "${alias}".main.${RESOURCES.name}
+        WHERE tenant = ${p.varchar(tenant)} AND json_extract_string(attributes, ${p.varchar(jsonPointer(key))}) = ${p.varchar(value)}`;
+      return ((await pool.query(sql, p)).getRows() as [bigint][]).map((r) => r[0]);
+    }),
+  );
 }

@@ -59,15 +59,18 @@ export function ident(name: string): string {
 }
 
 /**
- * Filter on one attribute key of a span or log record of partition `alias`: its own attributes
- * first, then its resource's, which live inline (resource_id 0) or in the partition's
- * `resources` table (see duckdb/resources.ts), looked up with a semi-join on that small table.
+ * Filter on one attribute key of a span or log record: its own attributes first, then its
+ * resource's, which live inline (resource_id 0) or in the partition's `resources` table (see
+ * duckdb/resources.ts). `resourceIds` are the ids of that partition's resources that match
+ * (resourcesMatching() there): a constant list is much cheaper for DuckDB than a semi-join or
+ * a JSON lookup per row (measured 25 ms against 65 and 36 ms on 200k log records).
  */
-export function attributeEquals(p: Params, key: string, value: string, alias: string, tenant: string): string {
+export function attributeEquals(p: Params, key: string, value: string, resourceIds: readonly bigint[]): string {
   const path = p.varchar(jsonPointer(key));
   const v = p.varchar(value);
   const own = `json_extract_string(attributes, ${path})`;
+  const referenced = resourceIds.length > 0 ? `resource_id IN (${resourceIds.map((id) => BigInt(id).toString()).join(', ')})` : 'false';
   return `(CASE WHEN ${own} IS NOT NULL THEN ${own} = ${v}
-    WHEN coalesce(resource_id, 0) = 0 THEN coalesce(json_extract_string(resource_attributes, ${path}) = ${v}, false)
-    ELSE resource_id IN (SELECT resource_id FROM "${alias}".main.resources WHERE tenant = ${p.varchar(tenant)} AND json_extract_string(attributes, ${path}) = ${v}) END)`;
+    WHEN coalesce(resource_id, 0) = 0 THEN coalesce(json_extract_string(nullif(resource_attributes, ''), ${path}) = ${v}, false)
+    ELSE ${referenced} END)`;
 }

@@ -6,7 +6,7 @@ import { parseArray, parseObject } from './json-text.js';
 import { daysForNs, table, unionAll, withPartitions } from './partition-query.js';
 import type { PartitionSet } from './partitions.js';
 import type { ReaderPool } from './reader-pool.js';
-import { joinResources } from './resources.js';
+import { resourcesMatching, withResourceText } from './resources.js';
 import { Params, attributeEquals } from './sql.js';
 
 const HOUR_NS = 3_600_000_000_000n;
@@ -14,7 +14,7 @@ const MAX_LIMIT = 100_000;
 
 const SPAN_COLUMNS = `trace_id, span_id, parent_span_id, trace_state, flags, name, kind, start_ns, end_ns, duration_ns,
   status_code, status_message, attributes, events, links, dropped_attributes_count, dropped_events_count,
-  dropped_links_count, service_name, scope_name, scope_version, resource_json`;
+  dropped_links_count, service_name, scope_name, scope_version, resource_attributes, resource_id`;
 
 type SpanTuple = [
   string, string, string, string, number, string, number, bigint, bigint, bigint,
@@ -79,9 +79,10 @@ export class TraceQueries {
     for (const day of days) {
       const part = await withPartitions(this.set, [day], [] as SpanRow[], async ([p]) => {
         const q = new Params();
-        const sql = `SELECT ${SPAN_COLUMNS} FROM ${joinResources(p!.alias, `SELECT * FROM "${p!.alias}".main.spans
-          WHERE tenant = ${q.varchar(tenant)} AND trace_id = ${q.varchar(id)} AND start_ns >= ${q.bigint(r.startNs)} AND start_ns < ${q.bigint(r.endNs)}`)}`;
-        return ((await this.pool.query(sql, q)).getRows() as SpanTuple[]).map(toSpanRow);
+        const sql = `SELECT ${SPAN_COLUMNS} FROM "${p!.alias}".main.spans
+          WHERE tenant = ${q.varchar(tenant)} AND trace_id = ${q.varchar(id)} AND start_ns >= ${q.bigint(r.startNs)} AND start_ns < ${q.bigint(r.endNs)}`;
+        const found = (await this.pool.query(sql, q)).getRows() as unknown[][];
+        return ((await withResourceText(this.pool, p!.alias, tenant, found)) as SpanTuple[]).map(toSpanRow);
       });
       if (part.length === 0 && found) break;
       if (part.length > 0) found = true;
@@ -103,7 +104,8 @@ export class TraceQueries {
       if (q.service) spanConds.push(`service_name = ${p.varchar(q.service)}`);
       if (q.operation) spanConds.push(`name = ${p.varchar(q.operation)}`);
       const attrs = Object.entries(q.attributes ?? {});
-      const conds = (alias: string) => [...spanConds, ...attrs.map(([k, v]) => attributeEquals(p, k, v, alias, q.tenant))];
+      const matching = await Promise.all(parts.map((part) => resourcesMatching(this.pool, part.alias, q.tenant, attrs)));
+      const conds = (k: number) => [...spanConds, ...attrs.map(([key, v], i) => attributeEquals(p, key, v, matching[k]![i]!))];
       const having: string[] = [];
       if (q.minDurationNs !== undefined) having.push(`max(end_ns) - min(start_ns) >= ${p.bigint(q.minDurationNs)}`);
       if (q.maxDurationNs !== undefined) having.push(`max(end_ns) - min(start_ns) <= ${p.bigint(q.maxDurationNs)}`);
@@ -112,7 +114,7 @@ export class TraceQueries {
       const spans = unionAll(parts, 'spans', (from) => `SELECT trace_id, parent_span_id, name, service_name, start_ns, end_ns, status_code FROM ${from} WHERE ${where}`);
       const hits =
         spanConds.length + attrs.length > 0
-          ? parts.map((part) => `SELECT trace_id FROM ${table(part, 'spans')} WHERE ${where} AND ${conds(part.alias).join(' AND ')}`).join('\nUNION ALL\n')
+          ? parts.map((part, k) => `SELECT trace_id FROM ${table(part, 'spans')} WHERE ${where} AND ${conds(k).join(' AND ')}`).join('\nUNION ALL\n')
           : undefined;
       const sql = `SELECT trace_id, min(start_ns) AS start_ns, max(end_ns) - min(start_ns) AS duration_ns,
           count(*)::DOUBLE AS span_count, count(*) FILTER (WHERE status_code = 2)::DOUBLE AS error_count,
