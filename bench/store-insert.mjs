@@ -16,11 +16,14 @@
 // options. Results and their reading: docs/storage.md.
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DuckDBDataChunk, DuckDBInstance, BIGINT, UINTEGER, USMALLINT, UTINYINT, VARCHAR, version } from '@duckdb/node-api';
-import { createDuckDbStore, createWriter } from '../packages/server/dist/storage/index.js';
-import { ChunkAppender } from '../packages/server/dist/storage/duckdb/chunk-appender.js';
-import { SPANS, createTableSql } from '../packages/server/dist/storage/duckdb/schema.js';
+// SIGHTLINE_DIST: another build of packages/server/dist (relative to the repository root), to
+// compare builds side by side.
+const DIST = resolve(new URL('../', import.meta.url).pathname, process.env.SIGHTLINE_DIST ?? 'packages/server/dist');
+const { createDuckDbStore, createWriter } = await import(join(DIST, 'storage/index.js'));
+const { ChunkAppender } = await import(join(DIST, 'storage/duckdb/chunk-appender.js'));
+const { SPANS, createTableSql } = await import(join(DIST, 'storage/duckdb/schema.js'));
 import { T0, logBatch, sampleBatch, spanBatch } from './lib/telemetry-batches.mjs';
 
 const SCALE = Number(process.argv[2] ?? 1);
@@ -51,10 +54,12 @@ const pct = (xs, p) => {
 const SPAN_FIELDS = [
   ['tenant'], ['traceId'], ['spanId'], ['parentSpanId'], ['traceState'], ['flags', 'u32'], ['name'], ['spanKind', 'u8'], ['startNs', 'i64'], ['endNs', 'i64'], ['durationNs', 'i64'],
   ['statusCode', 'u8'], ['statusMessage'], ['attributes'], ['events'], ['links'], ['droppedAttributesCount', 'u32'], ['droppedEventsCount', 'u32'], ['droppedLinksCount', 'u32'],
-  ['serviceName'], ['httpRoute'], ['httpStatusCode', 'u16'], ['dbSystem'], ['scopeName'], ['scopeVersion'], ['resourceAttributes'],
+  ['serviceName'], ['httpRoute'], ['httpStatusCode', 'u16'], ['dbSystem'], ['scopeName'], ['scopeVersion'], ['resourceAttributes'], ['resourceId', 'i64'],
 ];
 const TYPE = { u8: UTINYINT, u16: USMALLINT, u32: UINTEGER, i64: BIGINT };
-const value = (b, f, i) => (f === 'tenant' ? b.tenant : b[f][i]);
+// The paths keep every span's resource inline (resource_id 0): they compare ways of loading rows.
+const column = (b, f) => (f === 'tenant' ? b.tenant : f === 'resourceId' ? (b.resourceId ??= new BigInt64Array(b.length)) : b[f]);
+const value = (b, f, i) => (f === 'tenant' ? b.tenant : column(b, f)[i]);
 
 const PATHS = {
   async 'appender, row by row'(conn, batches) {
@@ -105,7 +110,7 @@ const PATHS = {
       await conn.run('BEGIN');
       const m = performance.now();
       const ap = await conn.createAppender('spans', 'main', 'p');
-      await chunks.append(ap, SPAN_FIELDS.map(([f]) => (f === 'tenant' ? b.tenant : b[f])), b.length, null);
+      await chunks.append(ap, SPAN_FIELDS.map(([f]) => column(b, f)), b.length, null);
       ap.closeSync();
       main += performance.now() - m;
       await conn.run('COMMIT');
@@ -187,10 +192,10 @@ function concatSpans(list) {
   for (const [f, t] of SPAN_FIELDS) {
     if (f === 'tenant') continue;
     if (t) {
-      const arr = new list[0][f].constructor(n);
+      const arr = new (column(list[0], f).constructor)(n);
       let o = 0;
       for (const b of list) {
-        arr.set(b[f].subarray(0, b.length), o);
+        arr.set(column(b, f).subarray(0, b.length), o);
         o += b.length;
       }
       out[f] = arr;

@@ -68,9 +68,9 @@ export function ident(name: string): string {
 export function attributeEquals(p: Params, key: string, value: string, resourceIds: readonly bigint[]): string {
   const path = p.varchar(jsonPointer(key));
   const v = p.varchar(value);
-  const own = `json_extract_string(attributes, ${path})`;
-  const referenced = resourceIds.length > 0 ? `resource_id IN (${resourceIds.map((id) => BigInt(id).toString()).join(', ')})` : 'false';
-  return `(CASE WHEN ${own} IS NOT NULL THEN ${own} = ${v}
-    WHEN coalesce(resource_id, 0) = 0 THEN coalesce(json_extract_string(nullif(resource_attributes, ''), ${path}) = ${v}, false)
-    ELSE ${referenced} END)`;
+  // coalesce() evaluates its second argument only where the row has no such attribute itself;
+  // a referenced resource that matches stands in for the value itself.
+  const referenced = resourceIds.length > 0 ? `WHEN resource_id IN (${resourceIds.map((id) => BigInt(id).toString()).join(', ')}) THEN ${v}` : '';
+  return `coalesce(json_extract_string(attributes, ${path}),
+    CASE WHEN coalesce(resource_id, 0) = 0 THEN json_extract_string(nullif(resource_attributes, ''), ${path}) ${referenced} END) = ${v}`;
 }
