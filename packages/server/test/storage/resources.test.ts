@@ -38,6 +38,12 @@ describe('resource index', () => {
     expect(resolveResources(day, 'u', [RES_A], 1, null).fresh).toEqual({ tenant: ['u'], id: [resourceId(RES_A)], text: [RES_A] });
   });
 
+  it('lists a new resource once however its rows alternate with others', () => {
+    const r = resolveResources(emptyDay(), 't', [RES_A, RES_B, RES_A, RES_B, RES_A], 5, null);
+    expect(r.fresh.text).toEqual([RES_A, RES_B]);
+    expect([...r.ids]).toEqual([RES_A, RES_B, RES_A, RES_B, RES_A].map(resourceId));
+  });
+
   it('resolves only the selected rows', () => {
     const r = resolveResources(emptyDay(), 't', [RES_A, RES_B, RES_B], 3, Uint32Array.of(1, 2));
     expect([...r.ids]).toEqual([0, resourceId(RES_B), resourceId(RES_B)]);

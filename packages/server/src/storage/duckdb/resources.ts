@@ -105,7 +105,7 @@ function tenantOf(day: DayResources, tenant: string): TenantResources {
 export function resolveResources(day: DayResources, tenant: string, texts: readonly string[], length: number, rows: Uint32Array | null): ResolvedResources {
   const ids = new Float64Array(length);
   const inline = new Array<string>(length).fill('');
-  const out: Pick<ResolvedResources, 'fresh' | 'entries'> = { fresh: { tenant: [], id: [], text: [] }, entries: [] };
+  const out: Resolving = { fresh: { tenant: [], id: [], text: [] }, entries: [], mine: new Set() };
   const t = tenantOf(day, tenant);
   const n = rows ? rows.length : length;
   let prevText: string | undefined;
@@ -120,10 +120,15 @@ export function resolveResources(day: DayResources, tenant: string, texts: reado
     ids[i] = prevId;
     if (prevId === 0) inline[i] = text;
   }
-  return { ids, inline, ...out };
+  return { ids, inline, fresh: out.fresh, entries: out.entries };
 }
 
-function idFor(day: DayResources, t: TenantResources, tenant: string, text: string, out: Pick<ResolvedResources, 'fresh' | 'entries'>): number {
+/** The new resources of one resolveResources() call, and (to look them up fast) their entries. */
+interface Resolving extends Pick<ResolvedResources, 'fresh' | 'entries'> {
+  mine: Set<Entry>;
+}
+
+function idFor(day: DayResources, t: TenantResources, tenant: string, text: string, out: Resolving): number {
   // An empty resource costs nothing inline.
   if (text === '' || text === '{}') return 0;
   let entry = t.byText.get(text);
@@ -135,13 +140,14 @@ function idFor(day: DayResources, t: TenantResources, tenant: string, text: stri
     t.byText.set(text, entry);
     t.byId.set(id, text);
     day.count++;
-  } else if (entry.committed || out.entries.includes(entry)) {
+  } else if (entry.committed || out.mine.has(entry)) {
     return entry.id;
   }
   out.fresh.tenant.push(tenant);
   out.fresh.id.push(entry.id);
   out.fresh.text.push(text);
   out.entries.push(entry);
+  out.mine.add(entry);
   return entry.id;
 }
 
