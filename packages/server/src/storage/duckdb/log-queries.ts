@@ -2,7 +2,7 @@
 import { SightlineError } from '../../errors.js';
 import type { LogHistogram, LogPage, LogRow, LogSearchQuery, SeverityCounts, TimeRangeNs } from '../store.js';
 import { parseObject, parseValue } from './json-text.js';
-import { daysForNs, withPartitions } from './partition-query.js';
+import { daysForNs, unionAll, withPartitions } from './partition-query.js';
 import type { PartitionSet } from './partitions.js';
 import type { ReaderPool } from './reader-pool.js';
 import { resourcesMatching, withResourceText } from './resources.js';
@@ -113,7 +113,7 @@ export class LogQueries {
       const sev = (lo: number, hi: number) => `count(*) FILTER (WHERE severity_number BETWEEN ${lo} AND ${hi})::DOUBLE`;
       const sql = `SELECT b, ${sev(1, 4)}, ${sev(5, 8)}, ${sev(9, 12)}, ${sev(13, 16)}, ${sev(17, 20)}, ${sev(21, 24)},
           count(*) FILTER (WHERE severity_number = 0 OR severity_number > 24)::DOUBLE
-        FROM (${parts.map((part, k) => `SELECT severity_number, ${bucket} AS b FROM "${part.alias}".main.logs WHERE ${filters(p, q, q.endNs, matching[k]!)}`).join('\nUNION ALL\n')})
+        FROM (${unionAll(parts, 'logs', (from, k) => `SELECT severity_number, ${bucket} AS b FROM ${from} WHERE ${filters(p, q, q.endNs, matching[k]!)}`)})
         GROUP BY b`;
       return (await this.pool.query(sql, p)).getRows() as [bigint, number, number, number, number, number, number, number][];
     });

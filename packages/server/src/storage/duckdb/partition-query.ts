@@ -49,7 +49,7 @@ export function table(p: Partition, name: string): string {
   return `"${p.alias}".main.${name}`;
 }
 
-/** `select(from)` for each partition, glued with UNION ALL. */
-export function unionAll(parts: readonly Partition[], name: string, select: (from: string) => string): string {
-  return parts.map((p) => select(table(p, name))).join('\nUNION ALL\n');
+/** `select(from, k)` for each partition (k its index in `parts`), glued with UNION ALL. */
+export function unionAll(parts: readonly Partition[], name: string, select: (from: string, k: number) => string): string {
+  return parts.map((p, k) => select(table(p, name), k)).join('\nUNION ALL\n');
 }

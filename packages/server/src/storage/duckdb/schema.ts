@@ -164,9 +164,11 @@ export const PARTITION_TABLES: Record<PartitionKind, readonly TableSpec[]> = {
  * Changes to tables of day files written by an earlier version, run on every attach (each is a
  * no-op once applied). Columns added here go last, where the table specs above list them.
  */
+const addResourceId = (spec: TableSpec) => (alias: string) => `ALTER TABLE "${alias}".main.${spec.name} ADD COLUMN IF NOT EXISTS resource_id BIGINT DEFAULT 0`;
+
 export const PARTITION_MIGRATIONS: Record<PartitionKind, readonly ((alias: string) => string)[]> = {
-  traces: [(alias) => `ALTER TABLE "${alias}".main.${SPANS.name} ADD COLUMN IF NOT EXISTS resource_id BIGINT DEFAULT 0`],
-  logs: [(alias) => `ALTER TABLE "${alias}".main.${LOGS.name} ADD COLUMN IF NOT EXISTS resource_id BIGINT DEFAULT 0`],
+  traces: [addResourceId(SPANS)],
+  logs: [addResourceId(LOGS)],
   metrics: [],
   metrics_1m: [],
   metrics_5m: [],

@@ -70,7 +70,7 @@ export function attributeEquals(p: Params, key: string, value: string, resourceI
   const v = p.varchar(value);
   // coalesce() evaluates its second argument only where the row has no such attribute itself;
   // a referenced resource that matches stands in for the value itself.
-  const referenced = resourceIds.length > 0 ? `WHEN resource_id IN (${resourceIds.map((id) => BigInt(id).toString()).join(', ')}) THEN ${v}` : '';
+  const referenced = resourceIds.length > 0 ? `WHEN resource_id IN (${resourceIds.join(', ')}) THEN ${v}` : '';
   return `coalesce(json_extract_string(attributes, ${path}),
     CASE WHEN coalesce(resource_id, 0) = 0 THEN json_extract_string(nullif(resource_attributes, ''), ${path}) ${referenced} END) = ${v}`;
 }

@@ -3,7 +3,7 @@ import type { DuckDBListValue } from '@duckdb/node-api';
 import { SightlineError } from '../../errors.js';
 import type { ServiceStats, SpanRow, TimeRangeNs, TraceSearchQuery, TraceSummary } from '../store.js';
 import { parseArray, parseObject } from './json-text.js';
-import { daysForNs, table, unionAll, withPartitions } from './partition-query.js';
+import { daysForNs, unionAll, withPartitions } from './partition-query.js';
 import type { PartitionSet } from './partitions.js';
 import type { ReaderPool } from './reader-pool.js';
 import { resourcesMatching, withResourceText } from './resources.js';
@@ -112,10 +112,7 @@ export class TraceQueries {
       if (q.status === 'error') having.push('count(*) FILTER (WHERE status_code = 2) > 0');
       if (q.status === 'ok') having.push('count(*) FILTER (WHERE status_code = 2) = 0');
       const spans = unionAll(parts, 'spans', (from) => `SELECT trace_id, parent_span_id, name, service_name, start_ns, end_ns, status_code FROM ${from} WHERE ${where}`);
-      const hits =
-        spanConds.length + attrs.length > 0
-          ? parts.map((part, k) => `SELECT trace_id FROM ${table(part, 'spans')} WHERE ${where} AND ${conds(k).join(' AND ')}`).join('\nUNION ALL\n')
-          : undefined;
+      const hits = spanConds.length + attrs.length > 0 ? unionAll(parts, 'spans', (from, k) => `SELECT trace_id FROM ${from} WHERE ${where} AND ${conds(k).join(' AND ')}`) : undefined;
       const sql = `SELECT trace_id, min(start_ns) AS start_ns, max(end_ns) - min(start_ns) AS duration_ns,
           count(*)::DOUBLE AS span_count, count(*) FILTER (WHERE status_code = 2)::DOUBLE AS error_count,
           arg_min(service_name, (parent_span_id <> '', start_ns)) AS root_service,
