@@ -93,7 +93,10 @@ export class ByteKeyCache<V> {
     const arena = this.arenaView;
     let p = s;
     let q = at;
-    for (; p + 4 <= e; p += 4, q += 4) if (view.getUint32(p, true) !== arena.getUint32(q, true)) return false;
+    // Eight bytes a step, both words compared at once: half the loop overhead of four.
+    for (; p + 8 <= e; p += 8, q += 8) {
+      if (((view.getUint32(p, true) ^ arena.getUint32(q, true)) | (view.getUint32(p + 4, true) ^ arena.getUint32(q + 4, true))) !== 0) return false;
+    }
     for (; p < e; p++, q++) if (view.getUint8(p) !== arena.getUint8(q)) return false;
     return true;
   }
@@ -108,12 +111,21 @@ export class ByteKeyCache<V> {
   }
 }
 
-/** 32-bit hash of bytes [s, e): four bytes a step, then murmur3's finaliser (low bits index the table). */
+/**
+ * 32-bit hash of bytes [s, e): eight bytes a step into two independent multiply chains (so the
+ * multiplications of one step do not wait for the other's), then murmur3's finaliser (low bits
+ * index the table).
+ */
 export function hashBytes(view: DataView, s: number, e: number, seed = 0): number {
   let h = Math.imul(seed, 0x85ebca6b) ^ (e - s);
+  let g = 0x27d4eb2f;
   let p = s;
-  for (; p + 4 <= e; p += 4) h = Math.imul(h ^ view.getUint32(p, true), 0x9e3779b1);
+  for (; p + 8 <= e; p += 8) {
+    h = Math.imul(h ^ view.getUint32(p, true), 0x9e3779b1);
+    g = Math.imul(g ^ view.getUint32(p + 4, true), 0x85ebca77);
+  }
   for (; p < e; p++) h = Math.imul(h ^ view.getUint8(p), 0x9e3779b1);
+  h ^= Math.imul(g ^ (g >>> 15), 0xc2b2ae3d);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
