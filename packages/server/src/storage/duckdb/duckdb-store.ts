@@ -54,6 +54,7 @@ import { PartitionSet, type Partition } from './partitions.js';
 import { ReaderPool } from './reader-pool.js';
 import { SampleSealer } from './sample-sealer.js';
 import { SampleBlockCache, type BlockCacheStats } from './block-cache.js';
+import { StageDir } from './parquet-stage.js';
 import { SampleWriter } from './sample-writer.js';
 import { selectRollup } from './rollup-queries.js';
 import { Rollups } from './rollups.js';
@@ -161,7 +162,7 @@ class DuckDbStore implements Store {
   ) {
     this.spanWriter = new SpanWriter([writers.traces, ...extraWriters.traces], parts.traces);
     this.logWriter = new LogWriter([writers.logs, ...extraWriters.logs], parts.logs, clock);
-    this.sampleWriter = new SampleWriter([writers.metrics, ...extraWriters.metrics], parts.metrics, clock);
+    this.sampleWriter = new SampleWriter([writers.metrics, ...extraWriters.metrics], parts.metrics, clock, new StageDir(join(dataDir, '.stage')));
     const defaultRange = (): TimeRangeNs => {
       const now = this.clock();
       // An hour past now tolerates producers whose clocks run ahead.

@@ -8,9 +8,10 @@
 // and the activity index, which a write marks only after its transaction committed. Two
 // writes in flight with the same new (series, hour) may both add its series_hours row; the
 // readers of that table (IN lists, GROUP BY, SELECT DISTINCT) do not mind the repeat.
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { quotedString, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import type { ExemplarPoint, ExpHistogramPoint, SampleBatch, SeriesDef, SeriesMemo } from '../batches.js';
 import { ChunkAppender, doublesToInt64 } from './chunk-appender.js';
+import { encodeParquet, writeInt64, type StageDir } from './parquet-stage.js';
 import type { Partition, PartitionSet } from './partitions.js';
 import { CATALOG_ALIAS, EXEMPLARS, EXP_HISTOGRAMS, SAMPLES, SERIES_HOURS, SERIES_STAGE, createTableSql } from './schema.js';
 import { SerialQueue } from './serial-queue.js';
@@ -29,8 +30,6 @@ const HOURS_CACHED = 3;
 interface Group {
   batch: SampleBatch;
   rows: Uint32Array | null;
-  fp: BigInt64Array;
-  t: BigInt64Array;
 }
 
 /** tenant -> hour -> fingerprints with data in that hour. */
@@ -38,7 +37,6 @@ type ActivityIndex = Map<string, Map<number, Set<number>>>;
 
 /** A write connection's own appenders (they buffer, and yield while appending) and temporary stage table. */
 interface Appenders {
-  samples: ChunkAppender;
   stage: ChunkAppender;
   stageReady: boolean;
   seriesHours: ChunkAppender;
@@ -60,8 +58,10 @@ export class SampleWriter extends SlottedWriter<Appenders, SampleBatch> {
     conns: readonly DuckDBConnection[],
     private readonly parts: PartitionSet,
     private readonly clock: () => number,
+    /** Where sample rows are staged as Parquet for their INSERT (see parquet-stage.ts). */
+    private readonly stageDir: StageDir,
   ) {
-    super(conns, () => ({ samples: new ChunkAppender(SAMPLES), stage: new ChunkAppender(SERIES_STAGE), stageReady: false, seriesHours: new ChunkAppender(SERIES_HOURS) }));
+    super(conns, () => ({ stage: new ChunkAppender(SERIES_STAGE), stageReady: false, seriesHours: new ChunkAppender(SERIES_HOURS) }));
   }
 
   forgetDay(day: number): void {
@@ -100,11 +100,7 @@ export class SampleWriter extends SlottedWriter<Appenders, SampleBatch> {
     };
     let written = 0;
     for (const batch of batches) {
-      if (batch.length > 0) {
-        const fp = doublesToInt64(batch.fingerprint, batch.length);
-        const t = doublesToInt64(batch.timeMs, batch.length);
-        for (const { day, rows } of splitByDayMs(batch.timeMs, batch.length)) ofDay(day).groups.push({ batch, rows, fp, t });
-      }
+      if (batch.length > 0) for (const { day, rows } of splitByDayMs(batch.timeMs, batch.length)) ofDay(day).groups.push({ batch, rows });
       for (const h of batch.expHistograms) ofDay(Math.floor(h.timeMs / DAY_MS)).hist.push([batch, h]);
       for (const e of batch.exemplars) ofDay(Math.floor(e.timeMs / DAY_MS)).ex.push([batch, e]);
       written += batch.length + batch.expHistograms.length;
@@ -115,21 +111,30 @@ export class SampleWriter extends SlottedWriter<Appenders, SampleBatch> {
       try {
         const index = await this.activityIndex(slot, part);
         const fresh = collectActivity(index, groups, hist, ex);
-        await inTransaction(conn, async () => {
-          if (groups.length > 0) {
-            await withAppender(conn, part.alias, SAMPLES.name, async (ap) => {
-              for (const g of groups) await appenders.samples.append(ap, [g.batch.tenant, g.fp, g.t, g.batch.value], g.batch.length, g.rows);
-            });
-          }
-          if (hist.length > 0) await withAppender(conn, part.alias, EXP_HISTOGRAMS.name, (ap) => appendHistograms(ap, hist));
-          if (ex.length > 0) await withAppender(conn, part.alias, EXEMPLARS.name, (ap) => appendExemplars(ap, ex));
-          if (fresh.tenant.length > 0) {
-            const n = fresh.tenant.length;
-            await withAppender(conn, part.alias, SERIES_HOURS.name, (ap) =>
-              appenders.seriesHours.append(ap, [fresh.tenant, doublesToInt64(fresh.fp, n), doublesToInt64(fresh.hour, n)], n, null),
-            );
-          }
-        });
+        // The sample rows go in as one Parquet file per tenant, written before the transaction.
+        const staged = this.stageSamples(groups);
+        const insert = (tenant: string, path: string) =>
+          `INSERT INTO "${part.alias}".main.${SAMPLES.name} SELECT ${quotedString(tenant)}, fingerprint, t_ms, value FROM read_parquet(${quotedString(path)})`;
+        try {
+          if (staged.size === 1 && hist.length === 0 && ex.length === 0 && fresh.tenant.length === 0) {
+            // Samples alone (the steady state): one statement is its own transaction.
+            const [[tenant, path]] = [...staged];
+            await conn.run(insert(tenant!, path!));
+          } else await inTransaction(conn, async () => {
+            for (const [tenant, path] of staged) await conn.run(insert(tenant, path));
+            if (hist.length > 0) await withAppender(conn, part.alias, EXP_HISTOGRAMS.name, (ap) => appendHistograms(ap, hist));
+            if (ex.length > 0) await withAppender(conn, part.alias, EXEMPLARS.name, (ap) => appendExemplars(ap, ex));
+            if (fresh.tenant.length > 0) {
+              const n = fresh.tenant.length;
+              await withAppender(conn, part.alias, SERIES_HOURS.name, (ap) =>
+                appenders.seriesHours.append(ap, [fresh.tenant, doublesToInt64(fresh.fp, n), doublesToInt64(fresh.hour, n)], n, null),
+              );
+            }
+          });
+        } finally {
+          // Not awaited: the answer need not wait for the unlink (leftovers go at the next open).
+          for (const path of staged.values()) void this.stageDir.remove(path);
+        }
         for (let i = 0; i < fresh.tenant.length; i++) {
           const byHour = markActive(index, fresh.tenant[i]!, fresh.hour[i]!, fresh.fp[i]!);
           const memo = fresh.memo[i];
@@ -141,6 +146,24 @@ export class SampleWriter extends SlottedWriter<Appenders, SampleBatch> {
       }
     }
     return written;
+  }
+
+  /** Writes each tenant's sample rows of `groups` to a stage file; tenant -> path. */
+  private stageSamples(groups: readonly Group[]): Map<string, string> {
+    const byTenant = new Map<string, Group[]>();
+    for (const g of groups) {
+      let list = byTenant.get(g.batch.tenant);
+      if (!list) byTenant.set(g.batch.tenant, (list = []));
+      list.push(g);
+    }
+    const staged = new Map<string, string>();
+    try {
+      for (const [tenant, list] of byTenant) staged.set(tenant, this.stageDir.write('samples', encodeSamples(list)));
+    } catch (err) {
+      for (const path of staged.values()) void this.stageDir.remove(path);
+      throw err;
+    }
+    return staged;
   }
 
   /** Runs in catalogQueue, so it sees every series an earlier catalog write committed. */
@@ -335,6 +358,55 @@ function collectActivity(
   for (const [b, h] of hist) visit(b.tenant, Math.floor(h.timeMs / HOUR_MS), h.fingerprint);
   for (const [b, e] of ex) visit(b.tenant, Math.floor(e.timeMs / HOUR_MS), e.fingerprint);
   return out;
+}
+
+/** The groups' sample rows (fingerprint, t_ms, value) as a Parquet file. */
+function encodeSamples(groups: readonly Group[]): Uint8Array {
+  let n = 0;
+  for (const { batch, rows } of groups) {
+    for (const [name, col] of [['fingerprint', batch.fingerprint], ['timeMs', batch.timeMs], ['value', batch.value]] as const) {
+      if (col.length < batch.length) throw new Error(`sample batch: ${col.length} ${name} values for ${batch.length} rows`);
+    }
+    n += rows ? rows.length : batch.length;
+  }
+  const int64 = (pick: (b: SampleBatch) => Float64Array) => (target: { words: Uint32Array }) => {
+    let at = 0;
+    for (const { batch, rows } of groups) {
+      const src = pick(batch);
+      if (rows) for (let k = 0; k < rows.length; k++) writeInt64(target.words, at++, src[rows[k]!]!);
+      else for (let i = 0; i < batch.length; i++) writeInt64(target.words, at++, src[i]!);
+    }
+  };
+  return encodeParquet(
+    [
+      { name: 'fingerprint', type: 'int64', write: int64((b) => b.fingerprint) },
+      { name: 't_ms', type: 'int64', write: int64((b) => b.timeMs) },
+      {
+        name: 'value',
+        type: 'double',
+        write: ({ doubles }) => {
+          // Copied as bits (the stale marker is a NaN with a payload that must survive).
+          const words = new Uint32Array(doubles.buffer, doubles.byteOffset, doubles.length * 2);
+          let at = 0;
+          for (const { batch, rows } of groups) {
+            const v = batch.value;
+            if (rows) {
+              const src = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
+              for (let k = 0; k < rows.length; k++, at++) {
+                const i = rows[k]!;
+                words[2 * at] = src[2 * i]!;
+                words[2 * at + 1] = src[2 * i + 1]!;
+              }
+            } else {
+              doubles.set(v.subarray(0, batch.length), at);
+              at += batch.length;
+            }
+          }
+        },
+      },
+    ],
+    n,
+  );
 }
 
 function appendHistograms(ap: DuckDBAppender, points: readonly [SampleBatch, ExpHistogramPoint][]): void {

@@ -1,0 +1,161 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance, quotedString, type DuckDBConnection } from '@duckdb/node-api';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isStaleMarker, STALE_NAN_HI, STALE_NAN_LO } from '../../src/ingest/wire/sample-batch-builder.js';
+import { createDuckDbStore, type DuckDbStore } from '../../src/storage/duckdb/duckdb-store.js';
+import { encodeParquet, StageDir, writeInt64 } from '../../src/storage/duckdb/parquet-stage.js';
+import { sampleBatch, series } from './batch-helpers.js';
+
+const T0 = Date.UTC(2026, 10, 23, 12);
+const DAY = 86_400_000;
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sightline-stage-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function withDuck<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+  const inst = await DuckDBInstance.create(':memory:');
+  const c = await inst.connect();
+  try {
+    return await fn(c);
+  } finally {
+    c.closeSync();
+    inst.closeSync();
+  }
+}
+
+function staleValue(): number {
+  const v = new Float64Array(1);
+  const w = new Uint32Array(v.buffer);
+  w[0] = STALE_NAN_LO;
+  w[1] = STALE_NAN_HI;
+  return v[0]!;
+}
+
+describe('encodeParquet', () => {
+  it('writes a file DuckDB reads back column for column: int64 from integral doubles, doubles as they are', async () => {
+    const ints = [0, 1, -1, -5, 2 ** 32, -(2 ** 32) - 7, 2 ** 53 - 1, -(2 ** 53 - 1), 1_763_900_000_123];
+    const doubles = [0.5, -0, Infinity, -Infinity, 1e-300, 123456.789, Number.MAX_VALUE, -2.5, 7];
+    const n = ints.length;
+    const file = encodeParquet(
+      [
+        { name: 'a', type: 'int64', write: ({ words }) => ints.forEach((v, i) => writeInt64(words, i, v)) },
+        { name: 'b', type: 'double', write: ({ doubles: d }) => d.set(doubles) },
+        { name: 'c', type: 'int64', write: ({ words }) => ints.forEach((v, i) => writeInt64(words, i, -v)) },
+      ],
+      n,
+    );
+    const path = join(dir, 'x.parquet');
+    writeFileSync(path, file);
+    await withDuck(async (c) => {
+      const types = await c.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(${quotedString(path)}))`);
+      expect(types.getRows()).toEqual([
+        ['a', 'BIGINT'],
+        ['b', 'DOUBLE'],
+        ['c', 'BIGINT'],
+      ]);
+      const r = await c.runAndReadAll(`SELECT a::VARCHAR, b, c::VARCHAR FROM read_parquet(${quotedString(path)})`);
+      const rows = r.getRows();
+      expect(rows.map((x) => x[0])).toEqual(ints.map(String));
+      expect(rows.map((x) => x[1])).toEqual(doubles);
+      expect(Object.is(rows[1]![1], -0)).toBe(true);
+      expect(rows.map((x) => x[2])).toEqual(ints.map((v) => String(v === 0 ? 0 : -v)));
+    });
+  });
+
+  it('writes empty files, and files with more than 15 columns (the long list header) and many rows', async () => {
+    const cols = Array.from({ length: 17 }, (_, k) => ({ name: `c${k}`, type: 'double' as const, write: ({ doubles }: { doubles: Float64Array }) => doubles.forEach((_, i) => (doubles[i] = i * 100 + k)) }));
+    const many = 70_000;
+    writeFileSync(join(dir, 'wide.parquet'), encodeParquet(cols, many));
+    writeFileSync(join(dir, 'empty.parquet'), encodeParquet(cols.slice(0, 2), 0));
+    await withDuck(async (c) => {
+      const r = await c.runAndReadAll(`SELECT count(*)::INTEGER, sum(c0)::DOUBLE, max(c16)::DOUBLE FROM read_parquet(${quotedString(join(dir, 'wide.parquet'))})`);
+      expect(r.getRows()).toEqual([[many, (100 * (many - 1) * many) / 2, 100 * (many - 1) + 16]]);
+      const e = await c.runAndReadAll(`SELECT count(*)::INTEGER FROM read_parquet(${quotedString(join(dir, 'empty.parquet'))})`);
+      expect(e.getRows()).toEqual([[0]]);
+    });
+  });
+
+  it('refuses a negative or fractional row count and an empty column list', () => {
+    const col = { name: 'a', type: 'double' as const, write: () => undefined };
+    expect(() => encodeParquet([col], -1)).toThrow(/row count/);
+    expect(() => encodeParquet([col], 1.5)).toThrow(/row count/);
+    expect(() => encodeParquet([], 1)).toThrow(/no columns/);
+  });
+});
+
+describe('StageDir', () => {
+  it('removes stage files a crash left behind when opened, keeps other files, and names every file apart', async () => {
+    const stage = join(dir, '.stage');
+    const first = new StageDir(stage);
+    const a = first.write('samples', new Uint8Array([1]));
+    const b = first.write('samples', new Uint8Array([2]));
+    expect(a).not.toBe(b);
+    writeFileSync(join(stage, 'notes.txt'), 'kept');
+    // Another store on the same directory later (after a crash: nothing removed a and b).
+    const second = new StageDir(stage);
+    expect(readdirSync(stage)).toEqual(['notes.txt']);
+    const c = second.write('samples', new Uint8Array([3]));
+    expect(existsSync(c)).toBe(true);
+    await second.remove(c);
+    await second.remove(c); // twice: never throws
+    expect(existsSync(c)).toBe(false);
+  });
+});
+
+describe('sample rows through stage files', () => {
+  let store: DuckDbStore;
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  it('keeps the stale marker bits, negative times and every tenant apart, also for a batch split across days', async () => {
+    store = await createDuckDbStore({ dataDir: join(dir, 'data'), clock: () => T0 });
+    const s = series('staged_metric', { job: 'x' });
+    const stale = staleValue();
+    // One batch over two days (rows are selected per day), two tenants in one write.
+    const write = await store.writeSamples([
+      sampleBatch('acme', [
+        { series: s, timeMs: T0, value: 1.25 },
+        { series: s, timeMs: T0 + DAY, value: stale },
+        { series: s, timeMs: T0 + 1_000, value: stale },
+        { series: s, timeMs: T0 + DAY + 1_000, value: -0 },
+      ]),
+      sampleBatch('globex', [{ series: s, timeMs: T0 + 2_000, value: 42 }]),
+    ]);
+    expect(write).toEqual({ status: 'ok', rows: 5 });
+    // selectSeries hands the engine the values as DuckDB stored them (a Float64Array: bits intact).
+    const read = async (tenant: string) =>
+      (await store.selectSeries({ tenant, matchers: [{ name: '__name__', type: '=', value: 'staged_metric' }], startMs: T0 - DAY, endMs: T0 + 2 * DAY, maxSamples: 100 }))[0]!;
+    const acme = await read('acme');
+    expect(Array.from(acme.timestampsMs)).toEqual([T0, T0 + 1_000, T0 + DAY, T0 + DAY + 1_000]);
+    expect(acme.values).toBeInstanceOf(Float64Array);
+    const values = acme.values as Float64Array;
+    expect([0, 1, 2, 3].map((i) => isStaleMarker(values, i))).toEqual([false, true, true, false]);
+    expect(values[0]).toBe(1.25);
+    expect(Object.is(values[3], -0)).toBe(true);
+    expect(Array.from((await read('globex')).values)).toEqual([42]);
+    // Nothing is left in the stage directory once the writes are answered (removal is not awaited).
+    await new Promise((r) => setTimeout(r, 50));
+    expect(readdirSync(join(dir, 'data', '.stage'))).toEqual([]);
+  });
+
+  it('answers failed, writes nothing and leaves no stage file when a batch is inconsistent', async () => {
+    store = await createDuckDbStore({ dataDir: join(dir, 'data'), clock: () => T0 });
+    const s = series('bad_metric');
+    const bad = sampleBatch('default', [
+      { series: s, timeMs: T0, value: 1 },
+      { series: s, timeMs: T0 + 1_000, value: 2 },
+    ]);
+    bad.timeMs = new Float64Array([T0]);
+    expect(await store.writeSamples([bad])).toMatchObject({ status: 'failed' });
+    expect(await store.readSamples({ tenant: 'default', fingerprints: [s.fingerprint], startMs: T0 - DAY, endMs: T0 + DAY, limit: 10 })).toEqual([]);
+    expect(readdirSync(join(dir, 'data', '.stage'))).toEqual([]);
+  });
+});
