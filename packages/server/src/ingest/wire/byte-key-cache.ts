@@ -7,6 +7,13 @@
 // (the OTLP decoder keys point attributes per job/instance/scope context), so one cache serves
 // many small key spaces. Entries are never removed one by one; when the entries or the key
 // bytes reach their bound the whole cache is cleared.
+//
+// Senders repeat their keys in the same order request after request (a Prometheus shard sends
+// its series in scrape order, an OTLP exporter its data points in collection order), so each
+// entry remembers the entry looked up right after it last time. find() with the previous
+// lookup's entry as `after` tries that successor first: when the order holds, a hit costs one
+// comparison of the bytes and no hashing. A wrong guess costs a length check or a comparison
+// that stops at the first differing word, then the hashed lookup.
 
 const EMPTY = -1;
 
@@ -21,6 +28,8 @@ export class ByteKeyCache<V> {
   private readonly spaces: Int32Array;
   private readonly offsets: Int32Array;
   private readonly lengths: Int32Array;
+  /** Per entry: the entry found right after it last time (EMPTY: none yet). */
+  private readonly successors: Int32Array;
   private values: V[] = [];
   private arena: Uint8Array;
   private arenaView: DataView;
@@ -40,6 +49,7 @@ export class ByteKeyCache<V> {
     this.spaces = new Int32Array(this.maxEntries);
     this.offsets = new Int32Array(this.maxEntries);
     this.lengths = new Int32Array(this.maxEntries);
+    this.successors = new Int32Array(this.maxEntries).fill(EMPTY);
     this.arena = new Uint8Array(Math.min(this.maxArenaBytes, 1 << 20));
     this.arenaView = new DataView(this.arena.buffer);
   }
@@ -50,23 +60,51 @@ export class ByteKeyCache<V> {
 
   /** The value stored for bytes [s, e) of `view` (in key space `space`), if any. */
   get(view: DataView, s: number, e: number, space = 0): V | undefined {
+    const k = this.find(view, s, e, space, EMPTY);
+    return k === EMPTY ? undefined : this.values[k];
+  }
+
+  /**
+   * The entry number holding bytes [s, e) (in key space `space`), or -1. `after`: the entry of
+   * the previous lookup in the same sequence (or -1), whose remembered successor is tried first.
+   */
+  find(view: DataView, s: number, e: number, space: number, after: number): number {
     const n = e - s;
-    if (n > this.maxKeyBytes) return undefined;
+    if (n > this.maxKeyBytes) return EMPTY;
+    const known = after >= 0 && after < this.count;
+    if (known) {
+      const k = this.successors[after]!;
+      if (k !== EMPTY && this.lengths[k] === n && this.spaces[k] === space && this.sameBytes(view, s, e, this.offsets[k]!)) return k;
+    }
     const h = hashBytes(view, s, e, space);
     const slots = this.slots;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const k = slots[i]!;
-      if (k === EMPTY) return undefined;
-      if (this.hashes[k] === h && this.lengths[k] === n && this.spaces[k] === space && this.sameBytes(view, s, e, this.offsets[k]!)) return this.values[k];
+      if (k === EMPTY) return EMPTY;
+      if (this.hashes[k] === h && this.lengths[k] === n && this.spaces[k] === space && this.sameBytes(view, s, e, this.offsets[k]!)) {
+        if (known) this.successors[after] = k;
+        return k;
+      }
     }
   }
 
-  /** Stores a value for bytes [s, e) of `bytes` (viewed by `view`); the caller checked get() missed. */
-  set(bytes: Uint8Array, view: DataView, s: number, e: number, value: V, space = 0): void {
+  /** The value of entry k (from find() or set(), before the next clear). */
+  value(k: number): V {
+    return this.values[k]!;
+  }
+
+  /**
+   * Stores a value for bytes [s, e) of `bytes` (viewed by `view`); the caller checked find()
+   * missed. Returns the entry number (-1 when the key is too long to cache). `after` as in find().
+   */
+  set(bytes: Uint8Array, view: DataView, s: number, e: number, value: V, space = 0, after = EMPTY): number {
     const n = e - s;
-    if (n > this.maxKeyBytes) return;
-    if (this.count >= this.maxEntries || this.used + n > this.maxArenaBytes) this.clear();
+    if (n > this.maxKeyBytes) return EMPTY;
+    if (this.count >= this.maxEntries || this.used + n > this.maxArenaBytes) {
+      this.clear();
+      after = EMPTY;
+    }
     if (this.used + n > this.arena.length) this.growArena(this.used + n);
     const k = this.count++;
     const h = hashBytes(view, s, e, space);
@@ -74,12 +112,15 @@ export class ByteKeyCache<V> {
     this.spaces[k] = space;
     this.lengths[k] = n;
     this.offsets[k] = this.used;
+    this.successors[k] = EMPTY;
     this.arena.set(bytes.subarray(s, e), this.used);
     this.used += n;
     this.values[k] = value;
     let i = h & this.mask;
     while (this.slots[i] !== EMPTY) i = (i + 1) & this.mask;
     this.slots[i] = k;
+    if (after >= 0 && after < k) this.successors[after] = k;
+    return k;
   }
 
   clear(): void {

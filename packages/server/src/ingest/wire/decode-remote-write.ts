@@ -65,6 +65,8 @@ class LabelScratch {
   names: string[] = [];
   values: string[] = [];
   n = 0;
+  /** labelBytesCache entry of the previous series of this request (-1: none), its successor hint. */
+  prevEntry = -1;
 
   reset(): void {
     this.n = 0;
@@ -142,7 +144,9 @@ function decodeTimeSeries(r: WireReader, end: number, out: LabeledSampleBuilder,
     r.pos = r.lenEnd(end);
   }
   const labelsEnd = r.pos;
-  const cached = labelsEnd > start ? labelBytesCache.get(r.view, start, labelsEnd) : undefined;
+  const entry = labelsEnd > start ? labelBytesCache.find(r.view, start, labelsEnd, 0, scratch.prevEntry) : -1;
+  const cached = entry >= 0 ? labelBytesCache.value(entry) : undefined;
+  if (entry >= 0) scratch.prevEntry = entry;
   let hasData = false;
   if (cached !== undefined) {
     // Known series: only confirm no stray label fields follow the leading run (a series with
@@ -188,7 +192,7 @@ function decodeTimeSeries(r: WireReader, end: number, out: LabeledSampleBuilder,
   const fp = out.seriesOfPairs(scratch.names, scratch.values, scratch.n);
   if (labelsEnd > start && lastLabelEnd <= labelsEnd && cached === undefined) {
     const def = out.defOf(fp);
-    if (def) labelBytesCache.set(r.buf, r.view, start, labelsEnd, def);
+    if (def) scratch.prevEntry = labelBytesCache.set(r.buf, r.view, start, labelsEnd, def, 0, scratch.prevEntry);
   }
   appendData(r, start, end, out, fp, index);
 }

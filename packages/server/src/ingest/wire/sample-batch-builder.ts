@@ -223,6 +223,8 @@ export class SampleBatchBuilder {
   private scopeEntries: LabelEntry[] = [];
   /** Key space of the label cache for the current resource + scope (0: none yet). */
   private labelSpace = 0;
+  /** labelCache entry of the previous point (-1: none): its successor is tried first. */
+  private prevLabelEntry = -1;
 
   private family = '';
   private metricName = '';
@@ -295,9 +297,10 @@ export class SampleBatchBuilder {
   /** Sets p.labels from the label cache when its attribute bytes were seen in this context. */
   useCachedLabels(p: MetricPoint): boolean {
     if (this.labelSpace === 0 || p.labelView === undefined) return false;
-    const hit = labelCache.get(p.labelView, p.attrFrom, p.attrTo, this.labelSpace);
-    if (hit === undefined) return false;
-    p.labels = hit;
+    const k = labelCache.find(p.labelView, p.attrFrom, p.attrTo, this.labelSpace, this.prevLabelEntry);
+    if (k < 0) return false;
+    this.prevLabelEntry = k;
+    p.labels = labelCache.value(k);
     return true;
   }
 
@@ -555,7 +558,7 @@ export class SampleBatchBuilder {
     if (p.labelBytes !== undefined && p.labelView !== undefined && this.labelSpace !== 0) {
       set.fps = new Map();
       set.extraFps = new Map();
-      labelCache.set(p.labelBytes, p.labelView, p.attrFrom, p.attrTo, set, this.labelSpace);
+      this.prevLabelEntry = labelCache.set(p.labelBytes, p.labelView, p.attrFrom, p.attrTo, set, this.labelSpace, this.prevLabelEntry);
     }
     return set;
   }

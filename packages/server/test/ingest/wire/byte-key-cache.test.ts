@@ -101,4 +101,58 @@ describe('ByteKeyCache', () => {
     expect(cache.size).toBe(0);
     expect(cache.get(view(k), 0, k.length)).toBeUndefined();
   });
+
+  describe('successor hints', () => {
+    const keys = ['a{x="1"}', 'a{x="2"}', 'b{x="1"}', 'b{x="22"}'].map((t) => Buffer.from(t));
+    const fill = (cache: ByteKeyCache<string>) => {
+      let prev = -1;
+      return keys.map((k, i) => (prev = cache.set(k, view(k), 0, k.length, `v${i}`, 0, prev)));
+    };
+
+    it('finds each key of a repeated sequence through the previous one, and the same entries as without hints', () => {
+      const cache = new ByteKeyCache<string>({ maxEntries: 16 });
+      const entries = fill(cache);
+      expect(entries).toEqual([0, 1, 2, 3]);
+      let prev = -1;
+      for (let round = 0; round < 3; round++) {
+        keys.forEach((k, i) => {
+          const e = cache.find(view(k), 0, k.length, 0, prev);
+          expect(e).toBe(entries[i]);
+          expect(cache.value(e)).toBe(`v${i}`);
+          expect(cache.find(view(k), 0, k.length, 0, -1)).toBe(e);
+          prev = e;
+        });
+      }
+    });
+
+    it('falls back to the hashed lookup when the order changes or the guess has other bytes of the same length', () => {
+      const cache = new ByteKeyCache<string>({ maxEntries: 16 });
+      const [e0, e1, e2] = fill(cache);
+      // After keys[0] the hint says keys[1]; keys[2] comes instead (same length, other bytes).
+      expect(cache.find(view(keys[2]!), 0, keys[2]!.length, 0, e0!)).toBe(e2);
+      // The hint learnt the new order; keys[1] after keys[0] still resolves, and the hint moves back.
+      expect(cache.find(view(keys[1]!), 0, keys[1]!.length, 0, e0!)).toBe(e1);
+      const unknown = Buffer.from('a{x="3"}');
+      expect(cache.find(view(unknown), 0, unknown.length, 0, e0!)).toBe(-1);
+      // A hint from another key space is not taken.
+      expect(cache.find(view(keys[1]!), 0, keys[1]!.length, 7, e0!)).toBe(-1);
+    });
+
+    it('never answers from a hint that outlived a clear, and set() says which keys it cannot hold', () => {
+      const cache = new ByteKeyCache<string>({ maxEntries: 4, maxKeyBytes: 16 });
+      const [e0] = fill(cache);
+      // A fifth key clears the cache: entry numbers start again, old hints point elsewhere.
+      const fifth = Buffer.from('c{y="1"}');
+      const f = cache.set(fifth, view(fifth), 0, fifth.length, 'v4', 0, 3);
+      expect(f).toBe(0);
+      expect(cache.size).toBe(1);
+      expect(cache.find(view(keys[1]!), 0, keys[1]!.length, 0, e0!)).toBe(-1);
+      // The old entries' bytes are still in the arena past the new ones: a stale hint must not reach them.
+      expect(cache.find(view(keys[3]!), 0, keys[3]!.length, 0, 2)).toBe(-1);
+      expect(cache.find(view(fifth), 0, fifth.length, 0, 3)).toBe(0);
+      const long = Buffer.from('z'.repeat(17));
+      expect(cache.set(long, view(long), 0, long.length, 'too long')).toBe(-1);
+      expect(cache.find(view(long), 0, long.length, 0, -1)).toBe(-1);
+    });
+  });
 });
