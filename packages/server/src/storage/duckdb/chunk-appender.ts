@@ -1,6 +1,9 @@
-// The insert hot path: columnar batches go into DuckDB data chunks column by column and
-// through the appender into the open transaction. Measured against the alternatives in
-// bench/store-insert.mjs and docs/storage.md:
+// Columnar batches into DuckDB data chunks column by column and through the appender into the
+// open transaction. The big tables (spans, logs, samples) no longer come this way: their rows go
+// in as Parquet stage files read by an asynchronous INSERT (table-stager.ts), because the
+// appender's flush runs on the event loop. What still does: the small side tables written in
+// the same transaction (resources, operations, series_hours, the catalog's stage table).
+// Measured against the alternatives in bench/store-insert.mjs and docs/storage.md:
 //   - numeric columns are one memcpy per column per chunk (no per-value call);
 //   - a string column whose values are all the same within a chunk (tenant, resource
 //     attributes, scope, empty events/links, ...) becomes one constant vector;

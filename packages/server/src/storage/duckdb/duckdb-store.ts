@@ -160,9 +160,10 @@ class DuckDbStore implements Store {
     private readonly sealConn: DuckDBConnection,
     private readonly blockCache: SampleBlockCache,
   ) {
-    this.spanWriter = new SpanWriter([writers.traces, ...extraWriters.traces], parts.traces);
-    this.logWriter = new LogWriter([writers.logs, ...extraWriters.logs], parts.logs, clock);
-    this.sampleWriter = new SampleWriter([writers.metrics, ...extraWriters.metrics], parts.metrics, clock, new StageDir(join(dataDir, '.stage')));
+    const stageDir = new StageDir(join(dataDir, '.stage'));
+    this.spanWriter = new SpanWriter([writers.traces, ...extraWriters.traces], parts.traces, stageDir);
+    this.logWriter = new LogWriter([writers.logs, ...extraWriters.logs], parts.logs, clock, stageDir);
+    this.sampleWriter = new SampleWriter([writers.metrics, ...extraWriters.metrics], parts.metrics, clock, stageDir);
     const defaultRange = (): TimeRangeNs => {
       const now = this.clock();
       // An hour past now tolerates producers whose clocks run ahead.

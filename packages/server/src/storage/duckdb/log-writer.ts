@@ -2,13 +2,17 @@
 // number unique within its partition: the keyset cursor orders by (time, seq). Writes run on
 // one or more connections (WriteSlots); a write reserves its sequence range before its
 // transaction starts, so writes running at once never share a number (a failed write leaves a
-// gap, which the cursor does not mind).
+// gap, which the cursor does not mind). Record rows go in as a Parquet stage file read by an
+// INSERT on a DuckDB thread (table-stager.ts); a write that stores no new resource is that one
+// statement, its own transaction.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LogBatch } from '../batches.js';
 import { ChunkAppender, doublesToInt64, type ColumnData } from './chunk-appender.js';
 import type { Partition, PartitionSet } from './partitions.js';
-import { ResourceIndex, appendFreshResources, markCommitted, resolveResources, type ResolvedResources } from './resources.js';
+import { ResourceIndex, appendFreshResources, hasFreshResources, markCommitted, resolveResources, type ResolvedResources } from './resources.js';
+import type { StageDir } from './parquet-stage.js';
 import { LOGS, RESOURCES } from './schema.js';
+import { TableStager } from './table-stager.js';
 import { msToNs, splitByDayNs } from './time.js';
 import { inTransaction, withAppender } from './transaction.js';
 import { SlottedWriter, type WriteSlot } from './write-slots.js';
@@ -71,7 +75,6 @@ function columns(p: Prepared, seq: BigInt64Array, res: ResolvedResources): Colum
 }
 
 interface Appenders {
-  logs: ChunkAppender;
   resources: ChunkAppender;
 }
 
@@ -79,13 +82,16 @@ export class LogWriter extends SlottedWriter<Appenders, LogBatch> {
   /** Next unreserved sequence number per partition day (read from the partition on first write). */
   private readonly nextSeq = new Map<number, number>();
   private readonly resources = new ResourceIndex();
+  private readonly logs = new TableStager(LOGS);
 
   constructor(
     conns: readonly DuckDBConnection[],
     private readonly parts: PartitionSet,
     private readonly clock: () => number,
+    /** Log rows go to DuckDB as Parquet stage files (see table-stager.ts). */
+    private readonly stageDir: StageDir,
   ) {
-    super(conns, () => ({ logs: new ChunkAppender(LOGS), resources: new ChunkAppender(RESOURCES) }));
+    super(conns, () => ({ resources: new ChunkAppender(RESOURCES) }));
   }
 
   forgetDay(day: number): void {
@@ -116,19 +122,22 @@ export class LogWriter extends SlottedWriter<Appenders, LogBatch> {
         let seq = await this.reserveSeq(conn, part, count);
         const known = await this.resources.forDay(conn, part);
         const resolved = groups.map((g) => resolveResources(known, g.p.batch.tenant, g.p.batch.resourceAttributes, g.p.batch.length, g.rows));
-        await inTransaction(conn, async () => {
-          await withAppender(conn, part.alias, LOGS.name, async (ap) => {
-            for (let k = 0; k < groups.length; k++) {
-              const g = groups[k]!;
-              const n = g.p.batch.length;
-              const values = new Float64Array(n);
-              if (g.rows) for (const r of g.rows) values[r] = seq++;
-              else for (let i = 0; i < n; i++) values[i] = seq++;
-              await slot.state.logs.append(ap, columns(g.p, doublesToInt64(values, n), resolved[k]!), n, g.rows);
-            }
-          });
-          await appendFreshResources(conn, part.alias, slot.state.resources, resolved);
+        const stage = groups.map((g, k) => {
+          const n = g.p.batch.length;
+          const values = new Float64Array(n);
+          if (g.rows) for (const r of g.rows) values[r] = seq++;
+          else for (let i = 0; i < n; i++) values[i] = seq++;
+          return { data: columns(g.p, doublesToInt64(values, n), resolved[k]!), length: n, rows: g.rows };
         });
+        const insert = () => this.logs.insert(this.stageDir, (sql) => conn.run(sql), part.alias, stage);
+        // Nothing but the records (the steady state): one statement is its own transaction.
+        if (!hasFreshResources(resolved)) await insert();
+        else {
+          await inTransaction(conn, async () => {
+            await insert();
+            await appendFreshResources(conn, part.alias, slot.state.resources, resolved);
+          });
+        }
         markCommitted(resolved);
         written += count;
       } finally {

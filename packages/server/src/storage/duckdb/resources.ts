@@ -157,6 +157,11 @@ export function markCommitted(resolved: readonly ResolvedResources[]): void {
 }
 
 /** Appends the resources new to the day in `resolved` to the open transaction's `resources`. */
+/** Whether the write brings resources to store (appendFreshResources would append rows). */
+export function hasFreshResources(resolved: readonly ResolvedResources[]): boolean {
+  return resolved.some((r) => r.entries.length > 0);
+}
+
 export async function appendFreshResources(conn: DuckDBConnection, alias: string, appender: ChunkAppender, resolved: readonly ResolvedResources[]): Promise<void> {
   const seen = new Set<Entry>();
   const tenant: string[] = [];

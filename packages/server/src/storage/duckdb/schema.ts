@@ -39,7 +39,7 @@ const SQL_TYPE: Record<ColumnKind, string> = {
   blob: 'BLOB',
 };
 
-function table(name: string, cols: string): TableSpec {
+export function table(name: string, cols: string): TableSpec {
   const columns = cols
     .trim()
     .split(/\s*,\s*/)

@@ -1,16 +1,20 @@
 // Spans into the day partitions of their start time, plus the per-hour operations index.
 //
-// Writes run on several connections at once (one per slot, each with its own queue), so one
-// batch's appends overlap another's COMMIT (for spans the COMMIT, which writes ~1 KB of
-// write-ahead log a span, takes about twice as long as the appends). The operations index is
+// Span rows go in as a Parquet stage file read by an INSERT on a DuckDB thread (table-stager.ts);
+// a write that brings nothing else (no new operations or resources, the steady state) is that
+// one statement, its own transaction. Writes run on several connections at once (one per slot,
+// each with its own queue), so one batch's encoding overlaps another's INSERT and COMMIT (which
+// writes ~1 KB of write-ahead log a span). The operations index is
 // shared: rows are marked before their transaction commits, so a concurrent write does not add
 // them again, and a failed write forgets that day's index, which is then reloaded.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SpanBatch } from '../batches.js';
 import { ChunkAppender, doublesToInt64, type ColumnData } from './chunk-appender.js';
 import type { Partition, PartitionSet } from './partitions.js';
-import { ResourceIndex, appendFreshResources, markCommitted, resolveResources, type ResolvedResources } from './resources.js';
+import { ResourceIndex, appendFreshResources, hasFreshResources, markCommitted, resolveResources, type ResolvedResources } from './resources.js';
+import type { StageDir } from './parquet-stage.js';
 import { OPERATIONS, RESOURCES, SPANS } from './schema.js';
+import { TableStager } from './table-stager.js';
 import { SlottedWriter, type WriteSlot } from './write-slots.js';
 import { splitByDayNs } from './time.js';
 import { inTransaction, withAppender } from './transaction.js';
@@ -51,7 +55,6 @@ interface Group {
 }
 
 interface Appenders {
-  spans: ChunkAppender;
   operations: ChunkAppender;
   resources: ChunkAppender;
 }
@@ -61,12 +64,15 @@ export class SpanWriter extends SlottedWriter<Appenders, SpanBatch> {
   private readonly indexed = new Map<number, OpsTree>();
   private readonly indexLoads = new Map<number, Promise<OpsTree>>();
   private readonly resources = new ResourceIndex();
+  private readonly spans = new TableStager(SPANS);
 
   constructor(
     conns: readonly DuckDBConnection[],
     private readonly parts: PartitionSet,
+    /** Span rows go to DuckDB as Parquet stage files (see table-stager.ts). */
+    private readonly stageDir: StageDir,
   ) {
-    super(conns, () => ({ spans: new ChunkAppender(SPANS), operations: new ChunkAppender(OPERATIONS), resources: new ChunkAppender(RESOURCES) }));
+    super(conns, () => ({ operations: new ChunkAppender(OPERATIONS), resources: new ChunkAppender(RESOURCES) }));
   }
 
   /** The day is gone or was rewritten: its indexes are read again on its next write. */
@@ -103,20 +109,26 @@ export class SpanWriter extends SlottedWriter<Appenders, SpanBatch> {
         for (let i = 0; i < fresh.count; i++) add(tree, fresh.tenant[i]!, fresh.service[i]!, fresh.name[i]!, Number(fresh.hour[i]!) * 8 + fresh.kind[i]!);
         const resolved = groups.map((g) => resolveResources(known, g.batch.tenant, g.batch.resourceAttributes, g.batch.length, g.rows));
         try {
-          await inTransaction(conn, async () => {
-            await withAppender(conn, part.alias, SPANS.name, async (ap) => {
-              for (let k = 0; k < groups.length; k++) {
-                const g = groups[k]!;
-                await slot.state.spans.append(ap, spanColumns(g.batch, resolved[k]!), g.batch.length, g.rows);
+          const insert = () =>
+            this.spans.insert(
+              this.stageDir,
+              (sql) => conn.run(sql),
+              part.alias,
+              groups.map((g, k) => ({ data: spanColumns(g.batch, resolved[k]!), length: g.batch.length, rows: g.rows })),
+            );
+          // Nothing but the spans (the steady state): one statement is its own transaction.
+          if (fresh.count === 0 && !hasFreshResources(resolved)) await insert();
+          else {
+            await inTransaction(conn, async () => {
+              await insert();
+              if (fresh.count > 0) {
+                await withAppender(conn, part.alias, OPERATIONS.name, (ap) =>
+                  slot.state.operations.append(ap, [fresh.tenant, fresh.service, fresh.name, fresh.kind, fresh.hour], fresh.count, null),
+                );
               }
+              await appendFreshResources(conn, part.alias, slot.state.resources, resolved);
             });
-            if (fresh.count > 0) {
-              await withAppender(conn, part.alias, OPERATIONS.name, (ap) =>
-                slot.state.operations.append(ap, [fresh.tenant, fresh.service, fresh.name, fresh.kind, fresh.hour], fresh.count, null),
-              );
-            }
-            await appendFreshResources(conn, part.alias, slot.state.resources, resolved);
-          });
+          }
           markCommitted(resolved);
         } catch (err) {
           // The operations marked above were not written: reload the day's index from what was.
