@@ -199,6 +199,9 @@ class DuckDbStore implements Store {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
       temp_directory: join(dataDir, '.tmp'),
+      // The only files DuckDB reads besides its own are the writers' stage files, each read
+      // once and deleted: caching their blocks (DuckDB 1.5's default) only costs memory.
+      enable_external_file_cache: 'false',
     };
     if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
     config.threads = String(opts.threads ?? Math.max(1, availableParallelism() - 1));
