@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-const { encodeParquet, writeInt64 } = await import(new URL('../packages/server/dist/storage/duckdb/parquet-stage.js', import.meta.url));
+const { ParquetBuilder, writeInt64 } = await import(new URL('../packages/server/dist/storage/duckdb/parquet-stage.js', import.meta.url));
 
 const ROWS = Number(process.argv[2] ?? 5000);
 const TXNS = Number(process.argv[3] ?? 400);
@@ -71,14 +71,11 @@ async function run(mode) {
   };
   const viaStage = async (conn) => {
     const path = join(dir, `stage-${fileNo++}.parquet`);
-    const file = encodeParquet(
-      [
-        { name: 'fingerprint', type: 'int64', write: ({ words }) => fp.forEach((x, i) => writeInt64(words, i, x)) },
-        { name: 't_ms', type: 'int64', write: ({ words }) => t.forEach((x, i) => writeInt64(words, i, x)) },
-        { name: 'value', type: 'double', write: ({ doubles }) => doubles.set(v) },
-      ],
-      ROWS,
-    );
+    const file = new ParquetBuilder(ROWS, 24 * ROWS + 1024)
+      .int64('fingerprint', (words) => fp.forEach((x, i) => writeInt64(words, i, x)))
+      .int64('t_ms', (words) => t.forEach((x, i) => writeInt64(words, i, x)))
+      .double('value', (doubles) => doubles.set(v))
+      .finish();
     writeFileSync(path, file);
     await conn.run(`INSERT INTO d.main.samples SELECT 'default', fingerprint, t_ms, value FROM read_parquet(${quotedString(path)})`);
     unlinkSync(path);

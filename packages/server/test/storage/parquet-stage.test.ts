@@ -5,7 +5,7 @@ import { DuckDBInstance, quotedString, type DuckDBConnection } from '@duckdb/nod
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isStaleMarker, STALE_NAN_HI, STALE_NAN_LO } from '../../src/ingest/wire/sample-batch-builder.js';
 import { createDuckDbStore, type DuckDbStore } from '../../src/storage/duckdb/duckdb-store.js';
-import { encodeParquet, StageDir, writeInt64 } from '../../src/storage/duckdb/parquet-stage.js';
+import { ParquetBuilder, StageDir, writeInt64 } from '../../src/storage/duckdb/parquet-stage.js';
 import { sampleBatch, series } from './batch-helpers.js';
 
 const T0 = Date.UTC(2026, 10, 23, 12);
@@ -38,19 +38,17 @@ function staleValue(): number {
   return v[0]!;
 }
 
-describe('encodeParquet', () => {
+describe('ParquetBuilder', () => {
   it('writes a file DuckDB reads back column for column: int64 from integral doubles, doubles as they are', async () => {
     const ints = [0, 1, -1, -5, 2 ** 32, -(2 ** 32) - 7, 2 ** 53 - 1, -(2 ** 53 - 1), 1_763_900_000_123];
     const doubles = [0.5, -0, Infinity, -Infinity, 1e-300, 123456.789, Number.MAX_VALUE, -2.5, 7];
     const n = ints.length;
-    const file = encodeParquet(
-      [
-        { name: 'a', type: 'int64', write: ({ words }) => ints.forEach((v, i) => writeInt64(words, i, v)) },
-        { name: 'b', type: 'double', write: ({ doubles: d }) => d.set(doubles) },
-        { name: 'c', type: 'int64', write: ({ words }) => ints.forEach((v, i) => writeInt64(words, i, -v)) },
-      ],
-      n,
-    );
+    // A small start buffer, so it grows on the way.
+    const file = new ParquetBuilder(n, 64)
+      .int64('a', (words) => ints.forEach((v, i) => writeInt64(words, i, v)))
+      .double('b', (d) => d.set(doubles))
+      .int64('c', (words) => ints.forEach((v, i) => writeInt64(words, i, -v)))
+      .finish();
     const path = join(dir, 'x.parquet');
     writeFileSync(path, file);
     await withDuck(async (c) => {
@@ -70,10 +68,14 @@ describe('encodeParquet', () => {
   });
 
   it('writes empty files, and files with more than 15 columns (the long list header) and many rows', async () => {
-    const cols = Array.from({ length: 17 }, (_, k) => ({ name: `c${k}`, type: 'double' as const, write: ({ doubles }: { doubles: Float64Array }) => doubles.forEach((_, i) => (doubles[i] = i * 100 + k)) }));
+    const wide = (rows: number, columns: number) => {
+      const b = new ParquetBuilder(rows);
+      for (let k = 0; k < columns; k++) b.double(`c${k}`, (doubles) => doubles.forEach((_, i) => (doubles[i] = i * 100 + k)));
+      return b.finish();
+    };
     const many = 70_000;
-    writeFileSync(join(dir, 'wide.parquet'), encodeParquet(cols, many));
-    writeFileSync(join(dir, 'empty.parquet'), encodeParquet(cols.slice(0, 2), 0));
+    writeFileSync(join(dir, 'wide.parquet'), wide(many, 17));
+    writeFileSync(join(dir, 'empty.parquet'), wide(0, 2));
     await withDuck(async (c) => {
       const r = await c.runAndReadAll(`SELECT count(*)::INTEGER, sum(c0)::DOUBLE, max(c16)::DOUBLE FROM read_parquet(${quotedString(join(dir, 'wide.parquet'))})`);
       expect(r.getRows()).toEqual([[many, (100 * (many - 1) * many) / 2, 100 * (many - 1) + 16]]);
@@ -82,11 +84,29 @@ describe('encodeParquet', () => {
     });
   });
 
-  it('refuses a negative or fractional row count and an empty column list', () => {
-    const col = { name: 'a', type: 'double' as const, write: () => undefined };
-    expect(() => encodeParquet([col], -1)).toThrow(/row count/);
-    expect(() => encodeParquet([col], 1.5)).toThrow(/row count/);
-    expect(() => encodeParquet([], 1)).toThrow(/no columns/);
+  it('writes INT32 pages with their unsigned annotations and UTF-8 strings of any length', async () => {
+    const strs = ['', 'a', 'ünïcödé', '😀', 'y'.repeat(70_000)];
+    const file = new ParquetBuilder(strs.length, 16)
+      .int32('u8', 8, (_i, u) => u.set([0, 1, 127, 128, 255]))
+      .int32('u32', 32, (_i, u) => u.set([0, 1, 2 ** 31, 2 ** 32 - 2, 2 ** 32 - 1]))
+      .int32('i32', undefined, (i) => i.set([-(2 ** 31), -1, 0, 1, 2 ** 31 - 1]))
+      .utf8('s', (add) => strs.forEach(add))
+      .finish();
+    const path = join(dir, 'ints.parquet');
+    writeFileSync(path, file);
+    await withDuck(async (c) => {
+      const types = await c.runAndReadAll(`SELECT column_type FROM (DESCRIBE SELECT * FROM read_parquet(${quotedString(path)}))`);
+      expect(types.getRows().map((r) => r[0])).toEqual(['UTINYINT', 'UINTEGER', 'INTEGER', 'VARCHAR']);
+      const r = await c.runAndReadAll(`SELECT u8, u32, i32, s FROM read_parquet(${quotedString(path)})`);
+      expect(r.getRows()).toEqual(strs.map((s, i) => [[0, 1, 127, 128, 255][i], [0, 1, 2 ** 31, 2 ** 32 - 2, 2 ** 32 - 1][i], [-(2 ** 31), -1, 0, 1, 2 ** 31 - 1][i], s]));
+    });
+  });
+
+  it('refuses a negative or fractional row count, no columns, and a string count that is not the row count', () => {
+    expect(() => new ParquetBuilder(-1)).toThrow(/row count/);
+    expect(() => new ParquetBuilder(1.5)).toThrow(/row count/);
+    expect(() => new ParquetBuilder(1).finish()).toThrow(/no columns/);
+    expect(() => new ParquetBuilder(2).utf8('s', (add) => add('only one'))).toThrow(/1 strings for 2 rows in s/);
   });
 });
 

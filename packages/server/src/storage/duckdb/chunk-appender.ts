@@ -122,19 +122,25 @@ export class ChunkAppender {
   }
 
   private check(data: readonly ColumnData[], length: number): void {
-    if (data.length !== this.kinds.length) throw new Error(`${this.spec.name}: ${data.length} columns given, table has ${this.kinds.length}`);
-    for (let c = 0; c < data.length; c++) {
-      const col = data[c]!;
-      const kind = this.kinds[c]!;
-      const name = this.spec.columns[c]!.name;
-      if (kind === 'varchar') {
-        if (typeof col !== 'string' && !Array.isArray(col)) throw new Error(`${this.spec.name}.${name}: expected strings`);
-        if (Array.isArray(col) && col.length < length) throw new Error(`${this.spec.name}.${name}: ${col.length} values for ${length} rows`);
-      } else {
-        const want = ARRAY_FOR[kind as Exclude<ColumnKind, 'varchar' | 'blob'>];
-        if (!(col instanceof want)) throw new Error(`${this.spec.name}.${name}: expected ${want.name}`);
-        if ((col as NumericArray).length < length) throw new Error(`${this.spec.name}.${name}: ${(col as NumericArray).length} values for ${length} rows`);
-      }
+    checkColumns(this.spec, data, length);
+  }
+}
+
+/** Throws unless `data` has one column per column of `spec`, of its kind, with at least `length` values. */
+export function checkColumns(spec: TableSpec, data: readonly ColumnData[], length: number): void {
+  const cols = spec.columns;
+  if (data.length !== cols.length) throw new Error(`${spec.name}: ${data.length} columns given, table has ${cols.length}`);
+  for (let c = 0; c < data.length; c++) {
+    const col = data[c]!;
+    const { kind, name } = cols[c]!;
+    if (kind === 'blob') throw new Error(`${spec.name}.${name}: blob columns are appended row by row`);
+    if (kind === 'varchar') {
+      if (typeof col !== 'string' && !Array.isArray(col)) throw new Error(`${spec.name}.${name}: expected strings`);
+      if (Array.isArray(col) && col.length < length) throw new Error(`${spec.name}.${name}: ${col.length} values for ${length} rows`);
+    } else {
+      const want = ARRAY_FOR[kind];
+      if (!(col instanceof want)) throw new Error(`${spec.name}.${name}: expected ${want.name}`);
+      if ((col as NumericArray).length < length) throw new Error(`${spec.name}.${name}: ${(col as NumericArray).length} values for ${length} rows`);
     }
   }
 }

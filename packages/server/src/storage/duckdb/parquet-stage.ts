@@ -3,42 +3,36 @@
 // Why: @duckdb/node-api's appender is synchronous. Its flush (`closeSync`) plans and runs an
 // INSERT and copies the rows into the transaction on the event loop, and it sleeps there
 // while the other write connection commits: 20-25% of the main thread under a remote_write
-// stream. `INSERT ... SELECT ... FROM read_parquet(file)` runs on a DuckDB thread like any
-// other query (conn.run is asynchronous), so the event loop only copies the columns into a
-// buffer and hands it to the file system. Measured in bench/parquet-stage.mjs.
+// stream, 22-31% under span and log ingest. `INSERT ... SELECT ... FROM read_parquet(file)`
+// runs on a DuckDB thread like any other query (conn.run is asynchronous), so the event loop
+// only encodes the rows into a buffer and hands it to the file system.
 //
-// The file is a transport, not storage: it is written before the transaction, read by the
-// INSERT and deleted after the COMMIT; the rows are durable once DuckDB committed them, as
-// before. What is written is the least Parquet that DuckDB (or any reader) accepts: one row
-// group, one PLAIN, uncompressed data page per column, REQUIRED columns of INT64 or DOUBLE
-// (no definition levels), no statistics. The Thrift compact encoding of the page headers and
-// the footer follows parquet-format's parquet.thrift (field ids noted below).
+// The file is a transport, not storage: written before the statement, read by the INSERT and
+// deleted after it; the rows are durable once DuckDB committed them, as before. What is
+// written is the least Parquet that DuckDB (or any reader) accepts: one row group, one PLAIN,
+// uncompressed data page per column, REQUIRED columns (no definition levels) of INT64, DOUBLE,
+// INT32 (with UINT_8/16/32 annotations) or UTF-8 BYTE_ARRAY, no statistics. The Thrift compact
+// encoding of the page headers and the footer follows parquet-format's parquet.thrift (field
+// ids noted below). Callers: table-stager.ts (spans, logs) and sample-writer.ts.
 //
 // A general Parquet writer (hyparquet-writer 0.17, uncompressed, no statistics) took ~2 ms for
-// an 8,000-row file of three columns, as long as the appender flush this replaces; this one
-// copies the columns (~20 µs) because each page is the column's bytes as they are in memory.
+// an 8,000-row file of three numeric columns, as long as the appender flush this replaces;
+// this one copies the columns (~20 µs), each page being the column's bytes as in memory
+// (bench/parquet-stage.mjs measures the path).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export type StageColumnType = 'int64' | 'double';
-
-/** One column: its name in the file, its type, and a writer that fills the n values. */
-export interface StageColumn {
-  name: string;
-  type: StageColumnType;
-  /**
-   * Writes the n values: for 'double', into `doubles`; for 'int64', as little-endian 32-bit
-   * halves into `words` (value i at words[2i] (low) and words[2i+1] (high)), so integral
-   * doubles need no BigInt (see writeInt64).
-   */
-  write(target: { doubles: Float64Array; words: Uint32Array }): void;
-}
-
-// parquet.thrift enums
+// parquet.thrift enums (Type, ConvertedType, FieldRepetitionType, Encoding, CompressionCodec, PageType)
+const TYPE_INT32 = 1;
 const TYPE_INT64 = 2;
 const TYPE_DOUBLE = 5;
+const TYPE_BYTE_ARRAY = 6;
+const CONVERTED_UTF8 = 0;
+const CONVERTED_UINT_8 = 11;
+const CONVERTED_UINT_16 = 12;
+const CONVERTED_UINT_32 = 13;
 const REQUIRED = 0;
 const ENCODING_PLAIN = 0;
 const ENCODING_RLE = 3;
@@ -161,13 +155,6 @@ class CompactWriter {
  */
 type Utf8Writable = Buffer & { utf8Write(s: string, offset: number): number };
 
-/** Physical types and converted types used here (parquet.thrift Type, ConvertedType). */
-const TYPE_INT32 = 1;
-const TYPE_BYTE_ARRAY = 6;
-const CONVERTED_UTF8 = 0;
-const CONVERTED_UINT_8 = 11;
-const CONVERTED_UINT_16 = 12;
-const CONVERTED_UINT_32 = 13;
 /** Room kept before a page's values for its header (a data page header is ~15-25 bytes). */
 const HEADER_ROOM = 48;
 
@@ -332,21 +319,6 @@ export class ParquetBuilder {
     return this.bytes.subarray(0, end);
   }
 }
-
-/** The Parquet file for n rows of `columns` (INT64 and DOUBLE columns). */
-export function encodeParquet(columns: readonly StageColumn[], n: number): Uint8Array {
-  if (columns.length === 0) throw new Error('encodeParquet: no columns');
-  if (!Number.isInteger(n) || n < 0) throw new Error(`encodeParquet: row count ${n}`);
-  const b = new ParquetBuilder(n, 8 * n * columns.length + 1024);
-  for (const c of columns) {
-    if (c.type === 'int64') b.int64(c.name, (words) => c.write({ doubles: EMPTY_DOUBLES, words }));
-    else b.double(c.name, (doubles) => c.write({ doubles, words: EMPTY_WORDS }));
-  }
-  return b.finish();
-}
-
-const EMPTY_WORDS = new Uint32Array(0);
-const EMPTY_DOUBLES = new Float64Array(0);
 
 /** Writes integral double v (|v| < 2^53) as int64 value i of `words`. */
 export function writeInt64(words: Uint32Array, i: number, v: number): void {

@@ -11,7 +11,7 @@
 import { quotedString, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import type { ExemplarPoint, ExpHistogramPoint, SampleBatch, SeriesDef, SeriesMemo } from '../batches.js';
 import { ChunkAppender, doublesToInt64 } from './chunk-appender.js';
-import { encodeParquet, writeInt64, type StageDir } from './parquet-stage.js';
+import { ParquetBuilder, writeInt64, type StageDir } from './parquet-stage.js';
 import type { Partition, PartitionSet } from './partitions.js';
 import { CATALOG_ALIAS, EXEMPLARS, EXP_HISTOGRAMS, SAMPLES, SERIES_HOURS, SERIES_STAGE, createTableSql } from './schema.js';
 import { SerialQueue } from './serial-queue.js';
@@ -369,44 +369,36 @@ function encodeSamples(groups: readonly Group[]): Uint8Array {
     }
     n += rows ? rows.length : batch.length;
   }
-  const int64 = (pick: (b: SampleBatch) => Float64Array) => (target: { words: Uint32Array }) => {
+  const int64 = (pick: (b: SampleBatch) => Float64Array) => (words: Uint32Array) => {
     let at = 0;
     for (const { batch, rows } of groups) {
       const src = pick(batch);
-      if (rows) for (let k = 0; k < rows.length; k++) writeInt64(target.words, at++, src[rows[k]!]!);
-      else for (let i = 0; i < batch.length; i++) writeInt64(target.words, at++, src[i]!);
+      if (rows) for (let k = 0; k < rows.length; k++) writeInt64(words, at++, src[rows[k]!]!);
+      else for (let i = 0; i < batch.length; i++) writeInt64(words, at++, src[i]!);
     }
   };
-  return encodeParquet(
-    [
-      { name: 'fingerprint', type: 'int64', write: int64((b) => b.fingerprint) },
-      { name: 't_ms', type: 'int64', write: int64((b) => b.timeMs) },
-      {
-        name: 'value',
-        type: 'double',
-        write: ({ doubles }) => {
-          // Copied as bits (the stale marker is a NaN with a payload that must survive).
-          const words = new Uint32Array(doubles.buffer, doubles.byteOffset, doubles.length * 2);
-          let at = 0;
-          for (const { batch, rows } of groups) {
-            const v = batch.value;
-            if (rows) {
-              const src = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
-              for (let k = 0; k < rows.length; k++, at++) {
-                const i = rows[k]!;
-                words[2 * at] = src[2 * i]!;
-                words[2 * at + 1] = src[2 * i + 1]!;
-              }
-            } else {
-              doubles.set(v.subarray(0, batch.length), at);
-              at += batch.length;
-            }
+  return new ParquetBuilder(n, 24 * n + 1024)
+    .int64('fingerprint', int64((b) => b.fingerprint))
+    .int64('t_ms', int64((b) => b.timeMs))
+    .double('value', (doubles, words) => {
+      // Copied as bits (the stale marker is a NaN with a payload that must survive).
+      let at = 0;
+      for (const { batch, rows } of groups) {
+        const v = batch.value;
+        if (rows) {
+          const src = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
+          for (let k = 0; k < rows.length; k++, at++) {
+            const i = rows[k]!;
+            words[2 * at] = src[2 * i]!;
+            words[2 * at + 1] = src[2 * i + 1]!;
           }
-        },
-      },
-    ],
-    n,
-  );
+        } else {
+          doubles.set(v.subarray(0, batch.length), at);
+          at += batch.length;
+        }
+      }
+    })
+    .finish();
 }
 
 function appendHistograms(ap: DuckDBAppender, points: readonly [SampleBatch, ExpHistogramPoint][]): void {
