@@ -129,6 +129,20 @@ describe('StageDir', () => {
   });
 });
 
+describe('StageDir failures', () => {
+  it('makes its directory again when it was removed while running, and throws a clear error when it cannot', () => {
+    const stage = join(dir, '.stage');
+    const s = new StageDir(stage);
+    rmSync(stage, { recursive: true, force: true });
+    const path = s.write('samples', new Uint8Array([1, 2, 3]));
+    expect(existsSync(path)).toBe(true);
+    // A file where the directory should be: neither the write nor making the directory can work.
+    rmSync(stage, { recursive: true, force: true });
+    writeFileSync(stage, 'not a directory');
+    expect(() => s.write('samples', new Uint8Array([1]))).toThrow(/ENOTDIR|EEXIST/);
+  });
+});
+
 describe('sample rows through stage files', () => {
   let store: DuckDbStore;
   afterEach(async () => {

@@ -349,7 +349,21 @@ export class StageDir {
    */
   write(kind: string, bytes: Uint8Array): string {
     const path = join(this.dir, `${kind}-${this.prefix}-${this.next++}.parquet`);
-    writeFileSync(path, bytes);
+    try {
+      try {
+        writeFileSync(path, bytes);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // The directory was removed while the store ran (a clean-up of the data directory):
+        // made again, not a reason to fail every write until a restart.
+        mkdirSync(this.dir, { recursive: true });
+        writeFileSync(path, bytes);
+      }
+    } catch (err) {
+      // A partial file (disk full) would stay until the next open.
+      rmSync(path, { force: true });
+      throw err;
+    }
     return path;
   }
 
