@@ -1,6 +1,7 @@
 // An acknowledged write survives kill -9. A child process runs the real store and writer,
 // prints each acknowledgement, and is killed without warning mid-stream; the test then opens
 // the same data directory and finds every acknowledged row.
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +73,8 @@ it('keeps every acknowledged write after kill -9', async () => {
 
   const store = await createDuckDbStore({ dataDir, clock: () => T0 });
   try {
+    // Stage files of the writes the kill interrupted are gone once the store opened again.
+    expect(readdirSync(join(dataDir, '.stage'))).toEqual([]);
     const range = { startNs: ns(T0 - 1000), endNs: ns(T0 + 3_600_000) };
     const logs = await store.searchLogs({ tenant: 'default', ...range, limit: 100_000 });
     const loggedAcks = new Set(logs.logs.map((l) => Number(String(l.body).slice(4))));
