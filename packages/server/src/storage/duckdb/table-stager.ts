@@ -8,7 +8,7 @@
 // that fills an appender's vector, which then still has to be flushed on the event loop).
 import { quotedString } from '@duckdb/node-api';
 import { checkColumns, type ColumnData } from './chunk-appender.js';
-import { ParquetBuilder, StageDir } from './parquet-stage.js';
+import { ParquetBuilder, type StageDir } from './parquet-stage.js';
 import type { TableSpec } from './schema.js';
 
 export interface StageGroup {
@@ -94,7 +94,7 @@ export class TableStager {
       }
       select.push(`${name} AS ${col.name}`);
     });
-    if (select.length === this.spec.columns.length && b.isEmpty()) {
+    if (b.isEmpty()) {
       // Every column is a constant: still one column in the file, so it says how many rows.
       b.int32('n', undefined, () => undefined);
     }
