@@ -96,6 +96,7 @@ export async function startSightline(opts: StartOptions): Promise<RunningSightli
     traceWriteConnections: config.writer.tracesWriteConnections,
     logWriteConnections: config.writer.logsWriteConnections,
     metricWriteConnections: config.writer.metricsWriteConnections,
+    stageDir: config.writer.stageDir === null ? undefined : resolve(config.writer.stageDir),
   });
   const writer = createWriter(store, {
     maxQueueRows: config.writer.maxQueueRows,

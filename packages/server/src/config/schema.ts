@@ -102,9 +102,15 @@ export const configSchema = z
          * rows wait and a connection is free, instead of at the interval. 0 turns it off.
          */
         eagerFlushRows: z.number().int().min(0).default(2_000),
+        /**
+         * Directory for the Parquet files that carry each write's rows into DuckDB (read once,
+         * deleted after the statement). null: <dataDir>/.stage. A tmpfs (e.g. /dev/shm) keeps
+         * them off a slow disk; the files of this data directory go to a subdirectory of it.
+         */
+        stageDir: z.string().min(1).nullable().default(null),
       })
       .strict()
-      .default({ maxQueueRows: 500_000, flushIntervalMs: 50, metricsFlushIntervalMs: 10, tracesWriteConnections: 2, logsWriteConnections: 2, metricsWriteConnections: 2, maxBatchRows: 200_000, eagerFlushRows: 2_000 }),
+      .default({ maxQueueRows: 500_000, flushIntervalMs: 50, metricsFlushIntervalMs: 10, tracesWriteConnections: 2, logsWriteConnections: 2, metricsWriteConnections: 2, maxBatchRows: 200_000, eagerFlushRows: 2_000, stageDir: null }),
     retention: z
       .object({
         tracesDays: positiveInt.default(7),

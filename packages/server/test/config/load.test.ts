@@ -53,6 +53,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ file, env: {} })).toThrow(re);
   });
 
+  it('takes the writer stage directory from the env or the file, null by default, and refuses an empty one', () => {
+    expect(loadConfig({ env: {} }).writer.stageDir).toBeNull();
+    expect(loadConfig({ env: { SIGHTLINE_WRITER_STAGE_DIR: '/dev/shm/sl' } }).writer.stageDir).toBe('/dev/shm/sl');
+    expect(loadConfig({ file: yamlFile('writer:\n  stageDir: /tmp/stage\n'), env: {} }).writer.stageDir).toBe('/tmp/stage');
+    expect(() => loadConfig({ file: yamlFile('writer:\n  stageDir: ""\n'), env: {} })).toThrow(/writer\.stageDir/);
+  });
+
   it('rejects a non-numeric env value with the variable name', () => {
     expect(() => loadConfig({ env: { SIGHTLINE_OTLP_GRPC_PORT: 'abc' } })).toThrow(/SIGHTLINE_OTLP_GRPC_PORT="abc": expected a number/);
   });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, quotedString, type DuckDBConnection } from '@duckdb/node-api';
@@ -178,6 +178,25 @@ describe('sample rows through stage files', () => {
     // Nothing is left in the stage directory once the writes are answered (removal is not awaited).
     await new Promise((r) => setTimeout(r, 50));
     expect(readdirSync(join(dir, 'data', '.stage'))).toEqual([]);
+  });
+
+  it('stages in a given directory, under a subdirectory of its own data directory, and cleans up only its own leftovers', async () => {
+    const shared = join(dir, 'shared-stage');
+    const dataA = join(dir, 'a');
+    store = await createDuckDbStore({ dataDir: dataA, clock: () => T0, stageDir: shared });
+    await store.close();
+    const [own] = readdirSync(shared);
+    expect(own).toMatch(/^sightline-[0-9a-f]{16}$/);
+    // Leftovers: one of this data directory, one of another.
+    writeFileSync(join(shared, own!, 'samples-dead-1.parquet'), 'x');
+    mkdirSync(join(shared, 'sightline-0000000000000000'), { recursive: true });
+    writeFileSync(join(shared, 'sightline-0000000000000000', 'samples-other-1.parquet'), 'y');
+    store = await createDuckDbStore({ dataDir: dataA, clock: () => T0, stageDir: shared });
+    expect(readdirSync(join(shared, own!))).toEqual([]);
+    expect(readdirSync(join(shared, 'sightline-0000000000000000'))).toEqual(['samples-other-1.parquet']);
+    const s = series('shared_stage');
+    expect(await store.writeSamples([sampleBatch('default', [{ series: s, timeMs: T0, value: 7 }])])).toEqual({ status: 'ok', rows: 1 });
+    expect(existsSync(join(dataA, '.stage'))).toBe(false);
   });
 
   it('answers failed, writes nothing and leaves no stage file when a batch is inconsistent', async () => {

@@ -7,6 +7,7 @@
 // several days commits once per day (at-least-once for a request that fails in between).
 import { readdir, stat } from 'node:fs/promises';
 import { mkdirSync, realpathSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, quotedString, type DuckDBConnection } from '@duckdb/node-api';
@@ -67,6 +68,12 @@ import { TraceQueries } from './trace-queries.js';
 export interface DuckDbStoreOptions {
   /** Directory of the database files; created if missing. */
   dataDir: string;
+  /**
+   * Where the writers' Parquet stage files go (default <dataDir>/.stage). Given, the files of
+   * this data directory go to a subdirectory named after it, so several data directories can
+   * share one stage directory and each cleans up only its own leftovers.
+   */
+  stageDir?: string;
   /** Milliseconds since the epoch; drives default look-backs and log receive times. */
   clock?: () => number;
   /** How far back getTrace/logsForTrace search without a range (default 7 days). */
@@ -145,6 +152,7 @@ class DuckDbStore implements Store {
 
   private constructor(
     private readonly dataDir: string,
+    stagePath: string,
     private readonly instance: DuckDBInstance,
     private readonly admin: DuckDBConnection,
     private readonly adminQueue: SerialQueue,
@@ -160,7 +168,7 @@ class DuckDbStore implements Store {
     private readonly sealConn: DuckDBConnection,
     private readonly blockCache: SampleBlockCache,
   ) {
-    const stageDir = new StageDir(join(dataDir, '.stage'));
+    const stageDir = new StageDir(stagePath);
     this.spanWriter = new SpanWriter([writers.traces, ...extraWriters.traces], parts.traces, stageDir);
     this.logWriter = new LogWriter([writers.logs, ...extraWriters.logs], parts.logs, clock, stageDir);
     this.sampleWriter = new SampleWriter([writers.metrics, ...extraWriters.metrics], parts.metrics, clock, stageDir);
@@ -245,8 +253,9 @@ class DuckDbStore implements Store {
       };
       const rollups = new Rollups(rollupConn, parts.metrics, { '1m': parts.metrics_1m, '5m': parts.metrics_5m, '1h': parts.metrics_1h });
       await rollups.load();
+      const stagePath = opts.stageDir ? join(opts.stageDir, `sightline-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`) : join(dataDir, '.stage');
       store = new DuckDbStore(
-        dataDir, instance, admin, adminQueue, writers, extraWriters, new ReaderPool(readers), parts,
+        dataDir, stagePath, instance, admin, adminQueue, writers, extraWriters, new ReaderPool(readers), parts,
         opts.clock ?? Date.now, opts.defaultLookbackMs ?? DEFAULTS.defaultLookbackMs, rollups,
         new SampleSealer(sealConn, parts.metrics, (day, tenant, from, to) => blockCache.invalidateBlocks(day, tenant, from, to)), sealConn, blockCache,
       );
