@@ -155,8 +155,12 @@ export class PartitionSet {
         }
         await this.admin.run(`DETACH DATABASE ${alias}`);
         p.attached = undefined;
-        renameSync(tmp, p.path);
+        // The old file's write-ahead log goes before the copy takes the file's name: a crash
+        // between the two must not leave the new file beside a log written for the old one
+        // (replayed into it at the next attach). Nothing is in that log: the day was
+        // checkpointed above and held alone since.
         if (existsSync(`${p.path}.wal`)) rmSync(`${p.path}.wal`);
+        renameSync(tmp, p.path);
         this.onRewritten(day);
         return true;
       });
