@@ -367,6 +367,20 @@ export class StageDir {
     return path;
   }
 
+  /**
+   * Writes `bytes` to a new stage file, awaits `use(path)` (the statement that reads it), then
+   * deletes the file without waiting (the answer need not wait for the unlink; leftovers go at
+   * the next open).
+   */
+  async with<T>(kind: string, bytes: Uint8Array, use: (path: string) => Promise<T>): Promise<T> {
+    const path = this.write(kind, bytes);
+    try {
+      return await use(path);
+    } finally {
+      void this.remove(path);
+    }
+  }
+
   /** Deletes a stage file; never throws (a file left behind goes at the next open). */
   async remove(path: string): Promise<void> {
     await unlink(path).catch(() => undefined);

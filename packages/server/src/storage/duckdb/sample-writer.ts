@@ -111,17 +111,19 @@ export class SampleWriter extends SlottedWriter<Appenders, SampleBatch> {
       try {
         const index = await this.activityIndex(slot, part);
         const fresh = collectActivity(index, groups, hist, ex);
-        // The sample rows go in as one Parquet file per tenant, written before the transaction.
-        const staged = this.stageSamples(groups);
-        const insert = (tenant: string, path: string) =>
-          `INSERT INTO "${part.alias}".main.${SAMPLES.name} SELECT ${quotedString(tenant)}, fingerprint, t_ms, value FROM read_parquet(${quotedString(path)})`;
-        try {
-          if (staged.size === 1 && hist.length === 0 && ex.length === 0 && fresh.tenant.length === 0) {
-            // Samples alone (the steady state): one statement is its own transaction.
-            const [[tenant, path]] = [...staged];
-            await conn.run(insert(tenant!, path!));
-          } else await inTransaction(conn, async () => {
-            for (const [tenant, path] of staged) await conn.run(insert(tenant, path));
+        // The sample rows go in as one Parquet file per tenant.
+        const byTenant = groupsByTenant(groups);
+        const insert = (tenant: string, list: readonly Group[]) =>
+          this.stageDir.with('samples', encodeSamples(list), (path) =>
+            conn.run(`INSERT INTO "${part.alias}".main.${SAMPLES.name} SELECT ${quotedString(tenant)}, fingerprint, t_ms, value FROM read_parquet(${quotedString(path)})`),
+          );
+        if (byTenant.size === 1 && hist.length === 0 && ex.length === 0 && fresh.tenant.length === 0) {
+          // Samples alone (the steady state): one statement is its own transaction.
+          const [[tenant, list]] = [...byTenant];
+          await insert(tenant!, list!);
+        } else {
+          await inTransaction(conn, async () => {
+            for (const [tenant, list] of byTenant) await insert(tenant, list);
             if (hist.length > 0) await withAppender(conn, part.alias, EXP_HISTOGRAMS.name, (ap) => appendHistograms(ap, hist));
             if (ex.length > 0) await withAppender(conn, part.alias, EXEMPLARS.name, (ap) => appendExemplars(ap, ex));
             if (fresh.tenant.length > 0) {
@@ -131,9 +133,6 @@ export class SampleWriter extends SlottedWriter<Appenders, SampleBatch> {
               );
             }
           });
-        } finally {
-          // Not awaited: the answer need not wait for the unlink (leftovers go at the next open).
-          for (const path of staged.values()) void this.stageDir.remove(path);
         }
         for (let i = 0; i < fresh.tenant.length; i++) {
           const byHour = markActive(index, fresh.tenant[i]!, fresh.hour[i]!, fresh.fp[i]!);
@@ -146,24 +145,6 @@ export class SampleWriter extends SlottedWriter<Appenders, SampleBatch> {
       }
     }
     return written;
-  }
-
-  /** Writes each tenant's sample rows of `groups` to a stage file; tenant -> path. */
-  private stageSamples(groups: readonly Group[]): Map<string, string> {
-    const byTenant = new Map<string, Group[]>();
-    for (const g of groups) {
-      let list = byTenant.get(g.batch.tenant);
-      if (!list) byTenant.set(g.batch.tenant, (list = []));
-      list.push(g);
-    }
-    const staged = new Map<string, string>();
-    try {
-      for (const [tenant, list] of byTenant) staged.set(tenant, this.stageDir.write('samples', encodeSamples(list)));
-    } catch (err) {
-      for (const path of staged.values()) void this.stageDir.remove(path);
-      throw err;
-    }
-    return staged;
   }
 
   /** Runs in catalogQueue, so it sees every series an earlier catalog write committed. */
@@ -358,6 +339,16 @@ function collectActivity(
   for (const [b, h] of hist) visit(b.tenant, Math.floor(h.timeMs / HOUR_MS), h.fingerprint);
   for (const [b, e] of ex) visit(b.tenant, Math.floor(e.timeMs / HOUR_MS), e.fingerprint);
   return out;
+}
+
+function groupsByTenant(groups: readonly Group[]): Map<string, Group[]> {
+  const byTenant = new Map<string, Group[]>();
+  for (const g of groups) {
+    let list = byTenant.get(g.batch.tenant);
+    if (!list) byTenant.set(g.batch.tenant, (list = []));
+    list.push(g);
+  }
+  return byTenant;
 }
 
 /** The groups' sample rows (fingerprint, t_ms, value) as a Parquet file. */

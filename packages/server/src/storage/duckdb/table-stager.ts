@@ -107,12 +107,7 @@ export class TableStager {
   async insert(stage: StageDir, run: (sql: string) => Promise<unknown>, alias: string, groups: readonly StageGroup[]): Promise<number> {
     const { bytes, select, rows } = this.encode(groups);
     if (rows === 0) return 0;
-    const path = stage.write(this.spec.name, bytes);
-    try {
-      await run(`INSERT INTO "${alias}".main.${this.spec.name} SELECT ${select} FROM read_parquet(${quotedString(path)})`);
-    } finally {
-      void stage.remove(path);
-    }
+    await stage.with(this.spec.name, bytes, (path) => run(`INSERT INTO "${alias}".main.${this.spec.name} SELECT ${select} FROM read_parquet(${quotedString(path)})`));
     return rows;
   }
 
