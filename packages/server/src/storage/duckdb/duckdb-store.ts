@@ -60,6 +60,7 @@ import { SampleWriter } from './sample-writer.js';
 import { selectRollup } from './rollup-queries.js';
 import { Rollups } from './rollups.js';
 import { CATALOG_ALIAS, CATALOG_DDL, type PartitionKind } from './schema.js';
+import { TenantIds, migrateSamplesTenant } from './tenants.js';
 import { SerialQueue } from './serial-queue.js';
 import { SpanWriter } from './span-writer.js';
 import { DAY_MS, dayName, msToNs } from './time.js';
@@ -167,11 +168,12 @@ class DuckDbStore implements Store {
     private readonly sealer: SampleSealer,
     private readonly sealConn: DuckDBConnection,
     private readonly blockCache: SampleBlockCache,
+    tenants: TenantIds,
   ) {
     const stageDir = new StageDir(stagePath);
     this.spanWriter = new SpanWriter([writers.traces, ...extraWriters.traces], parts.traces, stageDir);
     this.logWriter = new LogWriter([writers.logs, ...extraWriters.logs], parts.logs, clock, stageDir);
-    this.sampleWriter = new SampleWriter([writers.metrics, ...extraWriters.metrics], parts.metrics, clock, stageDir);
+    this.sampleWriter = new SampleWriter([writers.metrics, ...extraWriters.metrics], parts.metrics, clock, stageDir, tenants);
     const defaultRange = (): TimeRangeNs => {
       const now = this.clock();
       // An hour past now tolerates producers whose clocks run ahead.
@@ -179,7 +181,7 @@ class DuckDbStore implements Store {
     };
     this.traces = new TraceQueries(parts.traces, pool, defaultRange);
     this.logs = new LogQueries(parts.logs, pool, defaultRange);
-    this.metrics = new MetricQueries(parts.metrics, pool, { tiers: rollups.tiers, rawAvailableFromMs: () => rollups.status().rawAvailableFromMs }, blockCache);
+    this.metrics = new MetricQueries(parts.metrics, pool, tenants, { tiers: rollups.tiers, rawAvailableFromMs: () => rollups.status().rawAvailableFromMs }, blockCache);
     this.cardinalityQueries = new CardinalityQueries(parts.metrics, pool);
   }
 
@@ -224,6 +226,7 @@ class DuckDbStore implements Store {
       const admin = await connect();
       await admin.run(`ATTACH IF NOT EXISTS ${quotedString(join(dataDir, 'catalog.duckdb'))} AS "${CATALOG_ALIAS}"`);
       for (const ddl of CATALOG_DDL) await admin.run(ddl);
+      const tenants = await TenantIds.load(admin);
       const writers = { traces: await connect(), logs: await connect(), metrics: await connect() };
       const extra = async (wanted: number) => {
         const conns: DuckDBConnection[] = [];
@@ -246,18 +249,21 @@ class DuckDbStore implements Store {
       const parts = {
         traces: new PartitionSet('traces', dataDir, admin, adminQueue, forget('traces')),
         logs: new PartitionSet('logs', dataDir, admin, adminQueue, forget('logs')),
-        metrics: new PartitionSet('metrics', dataDir, admin, adminQueue, forget('metrics'), (day) => blockCache.invalidateDay(day)),
+        metrics: new PartitionSet('metrics', dataDir, admin, adminQueue, forget('metrics'), (day) => blockCache.invalidateDay(day), (conn, alias) =>
+          migrateSamplesTenant(conn, alias, tenants),
+        ),
         metrics_1m: new PartitionSet('metrics_1m', dataDir, admin, adminQueue),
         metrics_5m: new PartitionSet('metrics_5m', dataDir, admin, adminQueue),
         metrics_1h: new PartitionSet('metrics_1h', dataDir, admin, adminQueue),
       };
-      const rollups = new Rollups(rollupConn, parts.metrics, { '1m': parts.metrics_1m, '5m': parts.metrics_5m, '1h': parts.metrics_1h });
+      const rollups = new Rollups(rollupConn, parts.metrics, { '1m': parts.metrics_1m, '5m': parts.metrics_5m, '1h': parts.metrics_1h }, tenants);
       await rollups.load();
       const stagePath = opts.stageDir ? join(opts.stageDir, `sightline-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`) : join(dataDir, '.stage');
       store = new DuckDbStore(
         dataDir, stagePath, instance, admin, adminQueue, writers, extraWriters, new ReaderPool(readers), parts,
         opts.clock ?? Date.now, opts.defaultLookbackMs ?? DEFAULTS.defaultLookbackMs, rollups,
-        new SampleSealer(sealConn, parts.metrics, (day, tenant, from, to) => blockCache.invalidateBlocks(day, tenant, from, to)), sealConn, blockCache,
+        new SampleSealer(sealConn, parts.metrics, tenants, (day, tenant, from, to) => blockCache.invalidateBlocks(day, tenant, from, to)), sealConn, blockCache,
+        tenants,
       );
       return store;
     } catch (err) {

@@ -15,6 +15,7 @@ import { SampleColumns, doubles, groupBySeries, sortedByTime, type SeriesColumns
 import type { CachedBlock, SampleBlockCache } from './block-cache.js';
 import { decodeSamplesInto } from '../sample-codec.js';
 import { Params, jsonPointer } from './sql.js';
+import type { TenantIds } from './tenants.js';
 import { HOUR_MS, dayOfMs } from './time.js';
 import { checkLimit } from './trace-queries.js';
 
@@ -96,6 +97,8 @@ export class MetricQueries {
   constructor(
     private readonly set: PartitionSet,
     private readonly pool: ReaderPool,
+    /** Raw sample rows name their tenant by id. */
+    private readonly tenants: TenantIds,
     private readonly history?: SeriesHistory,
     /** Decoded sealed blocks kept between queries (absent or size 0: decode every time). */
     private readonly blockCache?: SampleBlockCache,
@@ -230,12 +233,16 @@ export class MetricQueries {
     const cols = new SampleColumns();
     const cache = this.blockCache?.enabled ? this.blockCache : undefined;
     let sealed: Map<number, CachedBlock[]> | undefined;
+    // A tenant without an id has never written a sample row.
+    const tenantId = this.tenants.idOf(tenant);
     await withPartitions(this.set, daysForMs(this.set, startMs, endMs), undefined, async (parts) => {
-      const p = new Params();
-      const where = `tenant = ${p.varchar(tenant)} AND t_ms BETWEEN ${p.bigint(startMs)} AND ${p.bigint(endMs)}
-        AND fingerprint IN (SELECT unnest(${p.bigintList(fingerprints)}))`;
-      const sql = `${unionAll(parts, 'samples', (from) => `SELECT fingerprint::DOUBLE, t_ms::DOUBLE, value FROM ${from} WHERE ${where}`)} LIMIT ${p.bigint(limit)}`;
-      await this.pool.queryChunks(sql, p, (chunk) => raw.appendChunk(chunk));
+      if (tenantId !== undefined) {
+        const p = new Params();
+        const where = `tenant_id = ${p.bigint(tenantId)} AND t_ms BETWEEN ${p.bigint(startMs)} AND ${p.bigint(endMs)}
+          AND fingerprint IN (SELECT unnest(${p.bigintList(fingerprints)}))`;
+        const sql = `${unionAll(parts, 'samples', (from) => `SELECT fingerprint::DOUBLE, t_ms::DOUBLE, value FROM ${from} WHERE ${where}`)} LIMIT ${p.bigint(limit)}`;
+        await this.pool.queryChunks(sql, p, (chunk) => raw.appendChunk(chunk));
+      }
       if (cache) sealed = await readBlocksCached(this.pool, cache, parts, tenant, fingerprints, startMs, endMs);
       else await readBlocks(this.pool, parts, tenant, fingerprints, startMs, endMs, cols);
     });

@@ -45,6 +45,8 @@ export class PartitionSet {
     private readonly onDropped: (day: number) => void = () => undefined,
     /** Called when a day's file was rewritten (compaction), before anyone reads it again. */
     private readonly onRewritten: (day: number) => void = () => undefined,
+    /** Brings a day file of an earlier version up to date, after PARTITION_MIGRATIONS, before any use. */
+    private readonly migrate?: (admin: DuckDBConnection, alias: string) => Promise<void>,
   ) {
     this.dir = join(dataDir, kind);
     mkdirSync(this.dir, { recursive: true });
@@ -114,6 +116,7 @@ export class PartitionSet {
       await this.admin.run(`ATTACH IF NOT EXISTS ${quotedString(p.path)} AS "${p.alias}" (STORAGE_VERSION '${STORAGE_VERSION}')`);
       for (const spec of PARTITION_TABLES[this.kind]) await this.admin.run(createTableSql(p.alias, spec));
       for (const migrate of PARTITION_MIGRATIONS[this.kind]) await this.admin.run(migrate(p.alias));
+      await this.migrate?.(this.admin, p.alias);
     });
   }
 

@@ -15,6 +15,7 @@ import type { Partition, PartitionSet } from './partitions.js';
 import { SampleColumns, doubles, groupBySeries } from './sample-columns.js';
 import { CATALOG_ALIAS, ROLLUPS } from './schema.js';
 import { Params } from './sql.js';
+import { samplesWithTenant, type TenantIds } from './tenants.js';
 import { DAY_MS, dayOfMs } from './time.js';
 import { inTransaction, withAppender } from './transaction.js';
 
@@ -36,6 +37,8 @@ export class Rollups {
     private readonly conn: DuckDBConnection,
     private readonly raw: PartitionSet,
     readonly tiers: TierSets,
+    /** Raw sample rows name their tenant by id; the tiers by name. */
+    private readonly tenants: TenantIds,
   ) {}
 
   async load(): Promise<void> {
@@ -169,10 +172,13 @@ export class Rollups {
     if (!src) return { rows: 0, sourceRows: 0 };
     try {
       const isRaw = t.source === 'raw';
-      const sourceTable = `"${src.alias}".main.${isRaw ? 'samples' : 'rollups'}`;
+      // The raw rows' tenant names are the ids known when the SQL is made. Made inside the
+      // transaction after its first read of the day, that covers every row it can see: a tenant's
+      // id is known before any row with it commits.
+      const sourceTable = () => (isRaw ? samplesWithTenant(this.tenants, src.alias) : `"${src.alias}".main.rollups`);
       const cp = new Params();
       const sourceRows = Number((await this.conn.runAndReadAll(
-        `SELECT count(*)::DOUBLE FROM ${sourceTable} WHERE ${isRaw ? 't_ms' : 'bucket_ms'} >= ${cp.bigint(from)} AND ${isRaw ? 't_ms' : 'bucket_ms'} < ${cp.bigint(to)}`,
+        `SELECT count(*)::DOUBLE FROM ${isRaw ? `"${src.alias}".main.samples` : sourceTable()} WHERE ${isRaw ? 't_ms' : 'bucket_ms'} >= ${cp.bigint(from)} AND ${isRaw ? 't_ms' : 'bucket_ms'} < ${cp.bigint(to)}`,
         cp.values,
         cp.types,
       )).getRows()[0]![0]);
@@ -192,7 +198,7 @@ export class Rollups {
           const target = `"${part.alias}".main.rollups`;
           await this.conn.run(`DELETE FROM ${target} WHERE bucket_ms >= ${p.bigint(from)} AND bucket_ms < ${p.bigint(to)}`, p.values, p.types);
           const q = new Params();
-          const sql = isRaw ? rawAggregateSql(q, sourceTable, t.resolutionMs, from, to, blocks) : tierAggregateSql(q, sourceTable, t.resolutionMs, from, to);
+          const sql = isRaw ? rawAggregateSql(q, sourceTable(), t.resolutionMs, from, to, blocks) : tierAggregateSql(q, sourceTable(), t.resolutionMs, from, to);
           rows += (await this.conn.run(`INSERT INTO ${target} ${sql}`, q.values, q.types)).rowsChanged;
           if (special.some(([, c]) => c.fingerprint.length > 0)) {
             await withAppender(this.conn, part.alias, ROLLUPS.name, async (ap) => {
@@ -255,7 +261,7 @@ export class Rollups {
       });
       await streamChunks(
         this.conn,
-        `SELECT fingerprint::DOUBLE, t_ms::DOUBLE, value FROM "${src.alias}".main.samples x
+        `SELECT fingerprint::DOUBLE, t_ms::DOUBLE, value FROM ${samplesWithTenant(this.tenants, src.alias)} x
          WHERE tenant = ${tn} AND t_ms >= ${lo} AND t_ms < ${hi} AND ${sealedIn(blocks, 'x', lo, hi)}`,
         q,
         (chunk) => cols.appendChunk(chunk),
@@ -278,8 +284,9 @@ export class Rollups {
     const r = p.bigint(t.resolutionMs);
     const [lo, hi] = [p.bigint(from), p.bigint(to)];
     const range = (col: string) => `${col} >= ${lo} AND ${col} < ${hi}`;
-    const sql = `SELECT s.tenant, s.fingerprint::DOUBLE, s.t_ms::DOUBLE, s.value FROM "${src.alias}".main.samples s
-      SEMI JOIN (SELECT DISTINCT tenant, fingerprint, ${bucketSql('t_ms', r)} AS b FROM "${src.alias}".main.samples x WHERE ${range('t_ms')} AND isnan(value)
+    const samples = samplesWithTenant(this.tenants, src.alias);
+    const sql = `SELECT s.tenant, s.fingerprint::DOUBLE, s.t_ms::DOUBLE, s.value FROM ${samples} s
+      SEMI JOIN (SELECT DISTINCT tenant, fingerprint, ${bucketSql('t_ms', r)} AS b FROM ${samples} x WHERE ${range('t_ms')} AND isnan(value)
           ${blocks ? `AND NOT ${sealedIn(blocks, 'x', lo, hi)}` : ''}) n
         ON s.tenant = n.tenant AND s.fingerprint = n.fingerprint AND ${bucketSql('s.t_ms', r)} = n.b
       WHERE ${range('s.t_ms')}

@@ -16,6 +16,7 @@ import type { PartitionSet } from './partitions.js';
 import { SampleColumns, doubles, groupBySeries } from './sample-columns.js';
 import { SAMPLE_BLOCKS } from './schema.js';
 import { Params } from './sql.js';
+import type { TenantIds } from './tenants.js';
 import { DAY_MS, HOUR_MS } from './time.js';
 import { inTransaction, withAppender } from './transaction.js';
 
@@ -37,6 +38,8 @@ export class SampleSealer {
     /** A connection of its own: sealing never waits for (or delays) sample commits. */
     private readonly conn: DuckDBConnection,
     private readonly set: PartitionSet,
+    /** Raw sample rows name their tenant by id; sealed blocks by name. */
+    private readonly tenants: TenantIds,
     /** Called after a commit that rewrote sealed blocks of [fromMs, toMs) (late samples merged in). */
     private readonly onResealed: (day: number, tenant: string, fromMs: number, toMs: number) => void = () => undefined,
   ) {}
@@ -74,18 +77,19 @@ export class SampleSealer {
     return inTransaction(conn, async () => {
       const p = new Params();
       const work = (await conn.runAndReadAll(
-        `SELECT DISTINCT tenant, floor(t_ms / ${BLOCK_MS})::DOUBLE AS b FROM ${db}.samples WHERE t_ms < ${p.bigint(until)} ORDER BY ALL`,
+        `SELECT DISTINCT tenant_id::DOUBLE, floor(t_ms / ${BLOCK_MS})::DOUBLE AS b FROM ${db}.samples WHERE t_ms < ${p.bigint(until)} ORDER BY ALL`,
         p.values,
         p.types,
-      )).getRows() as [string, number][];
+      )).getRows() as [number, number][];
       if (work.length === 0) return { blocks: 0, samples: 0, resealed: [] };
       let blocks = 0;
       let samples = 0;
       const resealed: Array<[string, number]> = [];
-      for (const [tenant, b] of work) {
+      for (const [tenantId, b] of work) {
         const from = b * BLOCK_MS;
         const to = Math.min(from + BLOCK_MS, until);
-        const r = await this.sealBlock(db, tenant, from, to);
+        const tenant = this.tenants.nameOf(tenantId);
+        const r = await this.sealBlock(db, tenant, tenantId, from, to);
         blocks += r.blocks;
         samples += r.samples;
         if (r.merged) resealed.push([tenant, from]);
@@ -97,12 +101,12 @@ export class SampleSealer {
   }
 
   /** One tenant's raw rows in [from, to), merged with the block rows sealed earlier. */
-  private async sealBlock(db: string, tenant: string, from: number, to: number): Promise<{ blocks: number; samples: number; merged: boolean }> {
+  private async sealBlock(db: string, tenant: string, tenantId: number, from: number, to: number): Promise<{ blocks: number; samples: number; merged: boolean }> {
     const conn = this.conn;
     const raw = new SampleColumns();
     const p = new Params();
     const rawSql = `SELECT fingerprint::DOUBLE, t_ms::DOUBLE, value FROM ${db}.samples
-      WHERE tenant = ${p.varchar(tenant)} AND t_ms >= ${p.bigint(from)} AND t_ms < ${p.bigint(to)}`;
+      WHERE tenant_id = ${p.bigint(tenantId)} AND t_ms >= ${p.bigint(from)} AND t_ms < ${p.bigint(to)}`;
     await streamChunks(conn, rawSql, p, (chunk) => raw.appendChunk(chunk));
     const samples = raw.length;
     // Block rows sealed before for the same series and block: merged into the new rows.

@@ -15,6 +15,7 @@ import { ParquetBuilder, writeInt64, type StageDir } from './parquet-stage.js';
 import type { Partition, PartitionSet } from './partitions.js';
 import { CATALOG_ALIAS, EXEMPLARS, EXP_HISTOGRAMS, SAMPLES, SERIES_HOURS, SERIES_STAGE, createTableSql } from './schema.js';
 import { SerialQueue } from './serial-queue.js';
+import type { TenantIds } from './tenants.js';
 import { Params } from './sql.js';
 import { DAY_MS, HOUR_MS, splitByDayMs } from './time.js';
 import { inTransaction, withAppender } from './transaction.js';
@@ -60,6 +61,8 @@ export class SampleWriter extends SlottedWriter<Appenders, SampleBatch> {
     private readonly clock: () => number,
     /** Where sample rows are staged as Parquet for their INSERT (see parquet-stage.ts). */
     private readonly stageDir: StageDir,
+    /** Sample rows carry their tenant's id (tenants.ts). */
+    private readonly tenants: TenantIds,
   ) {
     super(conns, () => ({ stage: new ChunkAppender(SERIES_STAGE), stageReady: false, seriesHours: new ChunkAppender(SERIES_HOURS) }));
   }
@@ -91,6 +94,12 @@ export class SampleWriter extends SlottedWriter<Appenders, SampleBatch> {
   protected async writeOn(slot: Slot, batches: readonly SampleBatch[]): Promise<number> {
     const conn = slot.conn;
     const appenders = slot.state;
+    for (const b of batches) {
+      if (this.tenants.idOf(b.tenant) === undefined) {
+        await this.tenants.ensure(conn, batches.map((x) => x.tenant));
+        break;
+      }
+    }
     await this.catalogQueue.run(() => this.writeCatalog(slot, batches));
     const byDay = new Map<number, { groups: Group[]; hist: [SampleBatch, ExpHistogramPoint][]; ex: [SampleBatch, ExemplarPoint][] }>();
     const ofDay = (day: number) => {
@@ -115,7 +124,10 @@ export class SampleWriter extends SlottedWriter<Appenders, SampleBatch> {
         const byTenant = groupsByTenant(groups);
         const insert = (tenant: string, list: readonly Group[]) =>
           this.stageDir.with('samples', encodeSamples(list), (path) =>
-            conn.run(`INSERT INTO "${part.alias}".main.${SAMPLES.name} SELECT ${quotedString(tenant)}, fingerprint, t_ms, value FROM read_parquet(${quotedString(path)})`),
+            conn.run(
+              `INSERT INTO "${part.alias}".main.${SAMPLES.name} (fingerprint, t_ms, value, tenant_id)
+               SELECT fingerprint, t_ms, value, ${this.tenants.idOf(tenant)!} FROM read_parquet(${quotedString(path)})`,
+            ),
           );
         if (byTenant.size === 1 && hist.length === 0 && ex.length === 0 && fresh.tenant.length === 0) {
           // Samples alone (the steady state): one statement is its own transaction.
