@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, quotedString, type DuckDBConnection } from '@duckdb/node-api';
@@ -111,35 +111,66 @@ describe('ParquetBuilder', () => {
 });
 
 describe('StageDir', () => {
-  it('removes stage files a crash left behind when opened, keeps other files, and names every file apart', async () => {
+  const contents = (path: string) => Array.from(readFileSync(path));
+
+  it('gives each write a file of its own, rewrites it in place for the next write, and removes what a crash left behind', async () => {
     const stage = join(dir, '.stage');
     const first = new StageDir(stage);
-    const a = first.write('samples', new Uint8Array([1]));
-    const b = first.write('samples', new Uint8Array([2]));
-    expect(a).not.toBe(b);
+    let paths: string[] = [];
+    // Two writes of a kind at once get two files, each holding exactly its bytes.
+    await Promise.all([
+      first.with('samples', new Uint8Array([1, 2, 3, 4, 5]), async (p) => {
+        await new Promise((r) => setTimeout(r, 5));
+        paths.push(p);
+        expect(contents(p)).toEqual([1, 2, 3, 4, 5]);
+      }),
+      first.with('samples', new Uint8Array([9]), async (p) => {
+        paths.push(p);
+        expect(contents(p)).toEqual([9]);
+      }),
+    ]);
+    expect(new Set(paths).size).toBe(2);
+    // The next write reuses a free file: a shorter content leaves no tail of the longer one.
+    const reused = await first.with('samples', new Uint8Array([7, 7]), async (p) => {
+      expect(contents(p)).toEqual([7, 7]);
+      return p;
+    });
+    expect(paths).toContain(reused);
+    // Another kind has its own files.
+    const spans = await first.with('spans', new Uint8Array([8]), async (p) => p);
+    expect(paths).not.toContain(spans);
+    // A failed statement gives the file back too; the error is the statement's.
+    await expect(first.with('samples', new Uint8Array([6]), async () => Promise.reject(new Error('statement failed')))).rejects.toThrow('statement failed');
     writeFileSync(join(stage, 'notes.txt'), 'kept');
-    // Another store on the same directory later (after a crash: nothing removed a and b).
+    // Another store on the same directory later (after a crash: nobody closed the first).
+    paths = readdirSync(stage);
+    expect(paths.filter((f) => f.endsWith('.parquet')).length).toBe(3);
     const second = new StageDir(stage);
     expect(readdirSync(stage)).toEqual(['notes.txt']);
-    const c = second.write('samples', new Uint8Array([3]));
-    expect(existsSync(c)).toBe(true);
-    await second.remove(c);
-    await second.remove(c); // twice: never throws
-    expect(existsSync(c)).toBe(false);
+    await second.with('samples', new Uint8Array([3]), async (p) => expect(contents(p)).toEqual([3]));
+    second.close();
+    expect(readdirSync(stage)).toEqual(['notes.txt']);
+    // After close a write still works but leaves nothing behind.
+    await second.with('samples', new Uint8Array([4]), async (p) => expect(contents(p)).toEqual([4]));
+    expect(readdirSync(stage)).toEqual(['notes.txt']);
   });
 });
 
 describe('StageDir failures', () => {
-  it('makes its directory again when it was removed while running, and throws a clear error when it cannot', () => {
+  it('makes its directory again when it was removed while running, and throws a clear error when it cannot', async () => {
     const stage = join(dir, '.stage');
     const s = new StageDir(stage);
+    await s.with('samples', new Uint8Array([1]), async () => undefined);
     rmSync(stage, { recursive: true, force: true });
-    const path = s.write('samples', new Uint8Array([1, 2, 3]));
-    expect(existsSync(path)).toBe(true);
-    // A file where the directory should be: neither the write nor making the directory can work.
+    // The free file went with the directory: the next write makes both again.
+    await s.with('samples', new Uint8Array([1, 2, 3]), async (p) => expect(Array.from(readFileSync(p))).toEqual([1, 2, 3]));
+    // A file where the directory should be: neither the write nor making the directory can work,
+    // and the statement never runs.
     rmSync(stage, { recursive: true, force: true });
     writeFileSync(stage, 'not a directory');
-    expect(() => s.write('samples', new Uint8Array([1]))).toThrow(/ENOTDIR|EEXIST/);
+    let ran = false;
+    await expect(s.with('samples', new Uint8Array([1]), async () => void (ran = true))).rejects.toThrow(/ENOTDIR|EEXIST/);
+    expect(ran).toBe(false);
   });
 });
 
@@ -175,8 +206,9 @@ describe('sample rows through stage files', () => {
     expect(values[0]).toBe(1.25);
     expect(Object.is(values[3], -0)).toBe(true);
     expect(Array.from((await read('globex')).values)).toEqual([42]);
-    // Nothing is left in the stage directory once the writes are answered (removal is not awaited).
-    await new Promise((r) => setTimeout(r, 50));
+    // The stage files stay for the next writes while the store runs, and go when it closes.
+    expect(readdirSync(join(dir, 'data', '.stage')).length).toBeGreaterThan(0);
+    await store.close();
     expect(readdirSync(join(dir, 'data', '.stage'))).toEqual([]);
   });
 

@@ -76,8 +76,9 @@ describe('TableStager', () => {
         'constant',
       ]);
     });
-    // The stage file is gone once the statement ran (removal is not awaited).
-    await new Promise((r) => setTimeout(r, 20));
+    // One stage file, kept for the next insert until the stage directory closes.
+    expect(readdirSync(join(dir, '.stage'))).toHaveLength(1);
+    stage.close();
     expect(readdirSync(join(dir, '.stage'))).toEqual([]);
   });
 

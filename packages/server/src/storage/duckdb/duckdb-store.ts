@@ -142,6 +142,7 @@ class DuckDbStore implements Store {
   private readonly spanWriter: SpanWriter;
   private readonly logWriter: LogWriter;
   private readonly sampleWriter: SampleWriter;
+  private readonly stageDir: StageDir;
   private readonly traces: TraceQueries;
   private readonly logs: LogQueries;
   private readonly metrics: MetricQueries;
@@ -170,7 +171,7 @@ class DuckDbStore implements Store {
     private readonly blockCache: SampleBlockCache,
     tenants: TenantIds,
   ) {
-    const stageDir = new StageDir(stagePath);
+    const stageDir = (this.stageDir = new StageDir(stagePath));
     this.spanWriter = new SpanWriter([writers.traces, ...extraWriters.traces], parts.traces, stageDir);
     this.logWriter = new LogWriter([writers.logs, ...extraWriters.logs], parts.logs, clock, stageDir);
     this.sampleWriter = new SampleWriter([writers.metrics, ...extraWriters.metrics], parts.metrics, clock, stageDir, tenants);
@@ -546,6 +547,7 @@ class DuckDbStore implements Store {
       this.rollups.stop();
       this.sealer.stop();
       await Promise.all([this.spanWriter.drain(), this.logWriter.drain(), this.sampleWriter.drain()]);
+      this.stageDir.close();
       while (this.inflight > 0) await new Promise<void>((resolve) => (this.onQuiet = resolve));
       await this.pool.drain();
       await this.adminQueue.drain();
