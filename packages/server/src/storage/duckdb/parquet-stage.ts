@@ -7,8 +7,8 @@
 // runs on a DuckDB thread like any other query (conn.run is asynchronous), so the event loop
 // only encodes the rows into a buffer and hands it to the file system.
 //
-// The file is a transport, not storage: written before the statement and read by the INSERT
-// (and rewritten by a later write); the rows are durable once DuckDB committed them, as before. What is
+// The file is a transport, not storage: written before the statement, read by the INSERT and
+// rewritten by a later write; the rows are durable once DuckDB committed them. What is
 // written is the least Parquet that DuckDB (or any reader) accepts: one row group, one PLAIN,
 // uncompressed data page per column, REQUIRED columns (no definition levels) of INT64, DOUBLE,
 // INT32 (with UINT_8/16/32 annotations) or UTF-8 BYTE_ARRAY, no statistics. The Thrift compact
@@ -329,12 +329,13 @@ export function writeInt64(words: Uint32Array, i: number, v: number): void {
 
 /**
  * A directory of stage files. Each write borrows a file of its kind that no other write is
- * using, rewrites it in place and gives it back once its statement is done: rewriting the cached
- * pages of an existing file costs 10-20 µs for 110 KB where creating, writing and deleting a
- * file cost 68-160 µs (new page-cache pages and file-system metadata each time; 0.28-3.5 ms at
- * 1 MB; bench/stage-file-write.mjs). There are as many files of a kind as writes of it ever ran at once (the write
- * connections). Files left by a crash are removed when the directory is opened, and close()
- * removes the directory's own: nothing reads a stage file after its statement ended.
+ * using, rewrites it in place and gives it back once its statement is done: rewriting the
+ * cached pages of an existing file costs 10-20 µs for 110 KB where creating, writing and
+ * deleting a file cost 68-160 µs (new page-cache pages and file-system metadata each time;
+ * 0.28-3.5 ms at 1 MB; bench/stage-file-write.mjs). There are as many files of a kind as writes
+ * of it ever ran at once (the write connections). Files left by a crash are removed when the
+ * directory is opened, and close() removes the directory's own: nothing reads a stage file
+ * after its statement ended.
  */
 export class StageDir {
   private readonly idle = new Map<string, StageFile[]>();
