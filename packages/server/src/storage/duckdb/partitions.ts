@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quotedString } from '@duckdb/node-api';
+import { SightlineError } from '../../errors.js';
 import { PARTITION_MIGRATIONS, PARTITION_TABLES, STORAGE_VERSION, createTableSql, type PartitionKind } from './schema.js';
 import type { SerialQueue } from './serial-queue.js';
 import { dayName, parseDayName } from './time.js';
@@ -113,10 +114,16 @@ export class PartitionSet {
 
   private attach(p: PartitionState): Promise<void> {
     return this.adminQueue.run(async () => {
-      await this.admin.run(`ATTACH IF NOT EXISTS ${quotedString(p.path)} AS "${p.alias}" (STORAGE_VERSION '${STORAGE_VERSION}')`);
-      for (const spec of PARTITION_TABLES[this.kind]) await this.admin.run(createTableSql(p.alias, spec));
-      for (const migrate of PARTITION_MIGRATIONS[this.kind]) await this.admin.run(migrate(p.alias));
-      await this.migrate?.(this.admin, p.alias);
+      try {
+        await this.admin.run(`ATTACH IF NOT EXISTS ${quotedString(p.path)} AS "${p.alias}" (STORAGE_VERSION '${STORAGE_VERSION}')`);
+        for (const spec of PARTITION_TABLES[this.kind]) await this.admin.run(createTableSql(p.alias, spec));
+        for (const migrate of PARTITION_MIGRATIONS[this.kind]) await this.admin.run(migrate(p.alias));
+        await this.migrate?.(this.admin, p.alias);
+      } catch (err) {
+        // DuckDB's messages (a corrupt block, a failed log replay) do not say which file.
+        const message = err instanceof Error ? err.message : String(err);
+        throw Object.assign(new SightlineError('SL_ERR_STORAGE_FAILED', `cannot open the ${this.kind} day file ${p.path}: ${message}`), { cause: err });
+      }
     });
   }
 
