@@ -44,12 +44,6 @@ export class TenantIds {
     return name;
   }
 
-  /** Whether every tenant has an id already (then ensure() has nothing to do). */
-  knowsAll(tenants: Iterable<string>): boolean {
-    for (const t of tenants) if (!this.ids.has(t)) return false;
-    return true;
-  }
-
   /**
    * Gives each tenant without an id the next one, committed to the catalog before it is used.
    * `conn` must not be inside a transaction on another database.
