@@ -171,10 +171,10 @@ class DuckDbStore implements Store {
     private readonly blockCache: SampleBlockCache,
     tenants: TenantIds,
   ) {
-    const stageDir = (this.stageDir = new StageDir(stagePath));
-    this.spanWriter = new SpanWriter([writers.traces, ...extraWriters.traces], parts.traces, stageDir);
-    this.logWriter = new LogWriter([writers.logs, ...extraWriters.logs], parts.logs, clock, stageDir);
-    this.sampleWriter = new SampleWriter([writers.metrics, ...extraWriters.metrics], parts.metrics, clock, stageDir, tenants);
+    this.stageDir = new StageDir(stagePath);
+    this.spanWriter = new SpanWriter([writers.traces, ...extraWriters.traces], parts.traces, this.stageDir);
+    this.logWriter = new LogWriter([writers.logs, ...extraWriters.logs], parts.logs, clock, this.stageDir);
+    this.sampleWriter = new SampleWriter([writers.metrics, ...extraWriters.metrics], parts.metrics, clock, this.stageDir, tenants);
     const defaultRange = (): TimeRangeNs => {
       const now = this.clock();
       // An hour past now tolerates producers whose clocks run ahead.

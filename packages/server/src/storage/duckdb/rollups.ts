@@ -172,13 +172,10 @@ export class Rollups {
     if (!src) return { rows: 0, sourceRows: 0 };
     try {
       const isRaw = t.source === 'raw';
-      // The raw rows' tenant names are the ids known when the SQL is made. Made inside the
-      // transaction after its first read of the day, that covers every row it can see: a tenant's
-      // id is known before any row with it commits.
-      const sourceTable = () => (isRaw ? samplesWithTenant(this.tenants, src.alias) : `"${src.alias}".main.rollups`);
+      const sourceTable = `"${src.alias}".main.${isRaw ? 'samples' : 'rollups'}`;
       const cp = new Params();
       const sourceRows = Number((await this.conn.runAndReadAll(
-        `SELECT count(*)::DOUBLE FROM ${isRaw ? `"${src.alias}".main.samples` : sourceTable()} WHERE ${isRaw ? 't_ms' : 'bucket_ms'} >= ${cp.bigint(from)} AND ${isRaw ? 't_ms' : 'bucket_ms'} < ${cp.bigint(to)}`,
+        `SELECT count(*)::DOUBLE FROM ${sourceTable} WHERE ${isRaw ? 't_ms' : 'bucket_ms'} >= ${cp.bigint(from)} AND ${isRaw ? 't_ms' : 'bucket_ms'} < ${cp.bigint(to)}`,
         cp.values,
         cp.types,
       )).getRows()[0]![0]);
@@ -198,7 +195,12 @@ export class Rollups {
           const target = `"${part.alias}".main.rollups`;
           await this.conn.run(`DELETE FROM ${target} WHERE bucket_ms >= ${p.bigint(from)} AND bucket_ms < ${p.bigint(to)}`, p.values, p.types);
           const q = new Params();
-          const sql = isRaw ? rawAggregateSql(q, sourceTable(), t.resolutionMs, from, to, blocks) : tierAggregateSql(q, sourceTable(), t.resolutionMs, from, to);
+          // Raw rows name their tenant by id: the names are those known now, inside the
+          // transaction after its first read of the day, which covers every row it can see (a
+          // tenant's id is known before any row with it commits).
+          const sql = isRaw
+            ? rawAggregateSql(q, samplesWithTenant(this.tenants, src.alias), t.resolutionMs, from, to, blocks)
+            : tierAggregateSql(q, sourceTable, t.resolutionMs, from, to);
           rows += (await this.conn.run(`INSERT INTO ${target} ${sql}`, q.values, q.types)).rowsChanged;
           if (special.some(([, c]) => c.fingerprint.length > 0)) {
             await withAppender(this.conn, part.alias, ROLLUPS.name, async (ap) => {
