@@ -102,6 +102,28 @@ describe('ParquetBuilder', () => {
     });
   });
 
+  it('writes repeated, short, long, non-ASCII and unpaired-surrogate strings exactly, also across buffer growth', async () => {
+    const long = 'x'.repeat(300) + 'é';
+    const strs = [
+      'svc', 'svc', 'svc', '', '', '[]', '[]',
+      'a'.repeat(40), 'a'.repeat(40), 'b'.repeat(41), // at and past the ASCII-loop length
+      'abcé', 'abcé', 'é', '€uro', '😀😀', 'ascii then ü at the end',
+      long, long, long, 'svc', // a long value repeated (block copy), then an earlier value again
+      '\ud800', 'a\udc00b', // unpaired surrogates: the native encoder's replacement character
+      ...Array.from({ length: 2000 }, (_, i) => (i % 3 === 0 ? `id-${i}` : i % 3 === 1 ? `id-${i - 1}` : 'ü'.repeat(i % 50))),
+    ];
+    // 16 bytes to start with: the page grows many times while strings are copied from earlier rows.
+    const file = new ParquetBuilder(strs.length, 16).utf8('s', (add) => strs.forEach(add)).finish();
+    const path = join(dir, 'strings.parquet');
+    writeFileSync(path, file);
+    await withDuck(async (c) => {
+      const r = await c.runAndReadAll(`SELECT s FROM read_parquet(${quotedString(path)})`);
+      const expected = strs.map((s) => Buffer.from(s, 'utf8').toString('utf8'));
+      expect(expected[strs.indexOf('\ud800')]).toBe('\ufffd');
+      expect(r.getRows().map((row) => row[0])).toEqual(expected);
+    });
+  });
+
   it('refuses a negative or fractional row count, no columns, and a string count that is not the row count', () => {
     expect(() => new ParquetBuilder(-1)).toThrow(/row count/);
     expect(() => new ParquetBuilder(1.5)).toThrow(/row count/);

@@ -17,7 +17,7 @@ import { msToNs, splitByDayNs } from './time.js';
 import { inTransaction, withAppender } from './transaction.js';
 import { SlottedWriter, type WriteSlot } from './write-slots.js';
 
-interface Prepared {
+export interface Prepared {
   batch: LogBatch;
   time: BigInt64Array;
   bodyKind: Uint8Array;
@@ -35,7 +35,7 @@ const QUOTE = 34; // '"': a JSON string body
  * Time: the record's, else its observed time, else now (OTLP's rule). Body: a string body is
  * stored once, in body_text; so is a structured body whose search text is its JSON.
  */
-function prepare(batch: LogBatch, nowNs: bigint): Prepared {
+export function prepare(batch: LogBatch, nowNs: bigint): Prepared {
   const n = batch.length;
   let time = batch.timeNs;
   for (let i = 0; i < n; i++) {
@@ -63,7 +63,8 @@ function prepare(batch: LogBatch, nowNs: bigint): Prepared {
   return { batch, time, bodyKind, body };
 }
 
-function columns(p: Prepared, seq: BigInt64Array, res: ResolvedResources): ColumnData[] {
+/** A prepared log batch's values in LOGS column order (exported for bench/stage-encode.mjs). */
+export function columns(p: Prepared, seq: BigInt64Array, res: ResolvedResources): ColumnData[] {
   const b = p.batch;
   return [
     b.tenant, p.time, b.observedTimeNs, seq, b.severityNumber,

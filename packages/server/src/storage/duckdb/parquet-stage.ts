@@ -154,6 +154,24 @@ class CompactWriter {
  */
 type Utf8Writable = Buffer & { utf8Write(s: string, offset: number): number };
 
+/**
+ * Strings up to this many UTF-16 units are copied by a JavaScript loop when they are ASCII (ids,
+ * names, short values): cheaper than a call into the native UTF-8 encoder, which wins on long
+ * text (bench/stage-encode.mjs).
+ */
+const SHORT_STRING = 40;
+
+/** Writes ASCII `s` at `at`; returns its length, or -1 (nothing to rely on written) when it is not ASCII. */
+function ascii(s: string, bytes: Uint8Array, at: number): number {
+  const n = s.length;
+  for (let j = 0; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c > 0x7f) return -1;
+    bytes[at + j] = c;
+  }
+  return n;
+}
+
 /** Room kept before a page's values for its header (a data page header is ~15-25 bytes). */
 const HEADER_ROOM = 48;
 
@@ -252,16 +270,37 @@ export class ParquetBuilder {
     const at = this.open(0);
     let p = at;
     let count = 0;
+    // The previous value and where its bytes are: a column repeats values row after row
+    // (service, scope and operation names, '' and '[]'), and a copy is cheaper than encoding.
+    let prev: string | undefined;
+    let prevAt = 0;
+    let prevLen = 0;
     each((s) => {
+      count++;
       // A UTF-16 code unit takes at most three UTF-8 bytes.
       if (p + 4 + 3 * s.length > this.bytes.length) {
         this.p = p;
         this.ensure(p + 4 + 3 * s.length);
       }
-      const n = (this.buf as Utf8Writable).utf8Write(s, p + 4);
-      this.buf.writeUInt32LE(n, p);
+      const bytes = this.bytes;
+      let n: number;
+      if (s === prev) {
+        n = prevLen;
+        if (n <= SHORT_STRING) for (let j = 0; j < n; j++) bytes[p + 4 + j] = bytes[prevAt + j]!;
+        else bytes.copyWithin(p + 4, prevAt, prevAt + n);
+      } else {
+        n = s.length <= SHORT_STRING ? ascii(s, bytes, p + 4) : -1;
+        // Not ASCII, or long: the native encoder (its per-call cost is what the loop avoids).
+        if (n < 0) n = (this.buf as Utf8Writable).utf8Write(s, p + 4);
+        prev = s;
+        prevLen = n;
+      }
+      prevAt = p + 4;
+      bytes[p] = n & 0xff;
+      bytes[p + 1] = (n >>> 8) & 0xff;
+      bytes[p + 2] = (n >>> 16) & 0xff;
+      bytes[p + 3] = n >>> 24;
       p += 4 + n;
-      count++;
     });
     if (count !== this.rows) throw new Error(`ParquetBuilder: ${count} strings for ${this.rows} rows in ${name}`);
     this.close(name, TYPE_BYTE_ARRAY, CONVERTED_UTF8, at, p - at);

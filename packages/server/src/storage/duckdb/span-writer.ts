@@ -21,7 +21,8 @@ import { inTransaction, withAppender } from './transaction.js';
 
 const HOUR_NS = 3.6e12;
 
-function spanColumns(b: SpanBatch, res: ResolvedResources): ColumnData[] {
+/** A span batch's values in SPANS column order (exported for bench/stage-encode.mjs). */
+export function spanColumns(b: SpanBatch, res: ResolvedResources): ColumnData[] {
   return [
     b.tenant, b.traceId, b.spanId, b.parentSpanId, b.traceState,
     b.flags, b.name, b.spanKind, b.startNs, b.endNs, b.durationNs,
