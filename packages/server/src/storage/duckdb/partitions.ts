@@ -20,9 +20,15 @@ export interface Partition {
   /** SQL identifier of the attached database (generated, never user text). */
   readonly alias: string;
   readonly path: string;
+  /**
+   * The columns of each table of the day file, as attached: a day written by an earlier
+   * version may have another layout (schema.ts, SPANS_V1), which writers and readers follow.
+   */
+  readonly columns: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 interface PartitionState extends Partition {
+  columns: Map<string, Set<string>>;
   users: number;
   attached?: Promise<void>;
   dropping?: Promise<void>;
@@ -60,7 +66,7 @@ export class PartitionSet {
 
   private state(day: number): PartitionState {
     const name = dayName(day);
-    return { kind: this.kind, day, alias: `${this.kind}_${name.replaceAll('-', '_')}`, path: join(this.dir, `${name}.duckdb`), users: 0 };
+    return { kind: this.kind, day, alias: `${this.kind}_${name.replaceAll('-', '_')}`, path: join(this.dir, `${name}.duckdb`), users: 0, columns: new Map() };
   }
 
   /** Days with a partition, oldest first. */
@@ -119,6 +125,15 @@ export class PartitionSet {
         for (const spec of PARTITION_TABLES[this.kind]) await this.admin.run(createTableSql(p.alias, spec));
         for (const migrate of PARTITION_MIGRATIONS[this.kind]) await this.admin.run(migrate(p.alias));
         await this.migrate?.(this.admin, p.alias);
+        const cols = await this.admin.runAndReadAll(
+          `SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ${quotedString(p.alias)} AND schema_name = 'main'`,
+        );
+        p.columns = new Map();
+        for (const [table, column] of cols.getRows() as [string, string][]) {
+          let set = p.columns.get(table);
+          if (!set) p.columns.set(table, (set = new Set()));
+          set.add(column);
+        }
       } catch (err) {
         // DuckDB's messages (a corrupt block, a failed log replay) do not say which file.
         const message = err instanceof Error ? err.message : String(err);

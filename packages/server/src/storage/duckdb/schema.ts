@@ -52,7 +52,29 @@ export function table(name: string, cols: string): TableSpec {
   return { name, columns };
 }
 
+/**
+ * Span rows. The fields that are nearly always empty or zero (trace state, status message,
+ * links, the three dropped counts, the scope version) share one column, `extra`: '' when all
+ * of them are, else a JSON object of those that are not (`{"traceState":"k=v","links":[...]}`;
+ * see spanExtra in span-writer.ts). DuckDB's cost of a row grows with its columns whatever
+ * they hold (~0.1-0.2 µs each: appends, statistics, the write-ahead log, the checkpoint), and
+ * the trace API is the only reader of these fields. Day files written before 2026-11-24 keep
+ * SPANS_V1; the writer and getTrace follow the day's layout (Partition.columns).
+ */
 export const SPANS = table(
+  'spans',
+  `tenant varchar, trace_id varchar, span_id varchar, parent_span_id varchar,
+   flags uinteger, name varchar, kind utinyint, start_ns bigint, end_ns bigint, duration_ns bigint,
+   status_code utinyint, attributes varchar zstd, events varchar zstd,
+   service_name varchar, scope_name varchar, resource_attributes varchar, resource_id bigint, extra varchar`,
+);
+
+/**
+ * The span layout of day files written before 2026-11-24: every field its own column, plus
+ * `http_route`, `http_status_code` and `db_system`, which no query read (filters on those keys
+ * read the attributes, as for any other key).
+ */
+export const SPANS_V1 = table(
   'spans',
   `tenant varchar, trace_id varchar, span_id varchar, parent_span_id varchar, trace_state varchar,
    flags uinteger, name varchar, kind utinyint, start_ns bigint, end_ns bigint, duration_ns bigint,

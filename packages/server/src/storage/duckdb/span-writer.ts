@@ -13,7 +13,7 @@ import { ChunkAppender, doublesToInt64, type ColumnData } from './chunk-appender
 import type { Partition, PartitionSet } from './partitions.js';
 import { ResourceIndex, appendFreshResources, hasFreshResources, markCommitted, resolveResources, type ResolvedResources } from './resources.js';
 import type { StageDir } from './parquet-stage.js';
-import { OPERATIONS, RESOURCES, SPANS } from './schema.js';
+import { OPERATIONS, RESOURCES, SPANS, SPANS_V1 } from './schema.js';
 import { TableStager } from './table-stager.js';
 import { SlottedWriter, type WriteSlot } from './write-slots.js';
 import { splitByDayNs } from './time.js';
@@ -24,6 +24,16 @@ const HOUR_NS = 3.6e12;
 /** A span batch's values in SPANS column order (exported for bench/stage-encode.mjs). */
 export function spanColumns(b: SpanBatch, res: ResolvedResources): ColumnData[] {
   return [
+    b.tenant, b.traceId, b.spanId, b.parentSpanId,
+    b.flags, b.name, b.spanKind, b.startNs, b.endNs, b.durationNs,
+    b.statusCode, b.attributes, b.events,
+    b.serviceName, b.scopeName, res.inline, doublesToInt64(res.ids, b.length), spanExtra(b),
+  ];
+}
+
+/** The same in SPANS_V1 column order, for a day file written before SPANS. */
+function spanColumnsV1(b: SpanBatch, res: ResolvedResources): ColumnData[] {
+  return [
     b.tenant, b.traceId, b.spanId, b.parentSpanId, b.traceState,
     b.flags, b.name, b.spanKind, b.startNs, b.endNs, b.durationNs,
     b.statusCode, b.statusMessage, b.attributes, b.events, b.links,
@@ -31,6 +41,45 @@ export function spanColumns(b: SpanBatch, res: ResolvedResources): ColumnData[] 
     b.serviceName, b.httpRoute, b.httpStatusCode, b.dbSystem,
     b.scopeName, b.scopeVersion, res.inline, doublesToInt64(res.ids, b.length),
   ];
+}
+
+/**
+ * The `extra` column of each span (schema.ts, SPANS): '' when trace state, status message,
+ * links, dropped counts and scope version are all empty or zero, else a JSON object of those
+ * that are not. Spans of one scope repeat the same value, which is built once.
+ */
+export function spanExtra(b: SpanBatch): string[] {
+  const out = new Array<string>(b.length);
+  let prevVersion: string | undefined;
+  let prevOnlyVersion = '';
+  for (let i = 0; i < b.length; i++) {
+    const traceState = b.traceState[i] ?? '';
+    const message = b.statusMessage[i] ?? '';
+    const links = b.links[i] ?? '[]';
+    const version = b.scopeVersion[i] ?? '';
+    const da = b.droppedAttributesCount[i]!;
+    const de = b.droppedEventsCount[i]!;
+    const dl = b.droppedLinksCount[i]!;
+    if (traceState === '' && message === '' && (links === '[]' || links === '') && da === 0 && de === 0 && dl === 0) {
+      // The common case: at most a scope version.
+      if (version !== prevVersion) {
+        prevVersion = version;
+        prevOnlyVersion = version === '' ? '' : `{"scopeVersion":${JSON.stringify(version)}}`;
+      }
+      out[i] = prevOnlyVersion;
+      continue;
+    }
+    let s = '';
+    if (traceState !== '') s += `,"traceState":${JSON.stringify(traceState)}`;
+    if (message !== '') s += `,"statusMessage":${JSON.stringify(message)}`;
+    if (links !== '[]' && links !== '') s += `,"links":${links}`;
+    if (da !== 0) s += `,"droppedAttributesCount":${da}`;
+    if (de !== 0) s += `,"droppedEventsCount":${de}`;
+    if (dl !== 0) s += `,"droppedLinksCount":${dl}`;
+    if (version !== '') s += `,"scopeVersion":${JSON.stringify(version)}`;
+    out[i] = `{${s.slice(1)}}`;
+  }
+  return out;
 }
 
 /** tenant -> service -> operation -> set of (hour * 8 + kind). */
@@ -66,6 +115,7 @@ export class SpanWriter extends SlottedWriter<Appenders, SpanBatch> {
   private readonly indexLoads = new Map<number, Promise<OpsTree>>();
   private readonly resources = new ResourceIndex();
   private readonly spans = new TableStager(SPANS);
+  private readonly spansV1 = new TableStager(SPANS_V1);
 
   constructor(
     conns: readonly DuckDBConnection[],
@@ -110,12 +160,14 @@ export class SpanWriter extends SlottedWriter<Appenders, SpanBatch> {
         for (let i = 0; i < fresh.count; i++) add(tree, fresh.tenant[i]!, fresh.service[i]!, fresh.name[i]!, Number(fresh.hour[i]!) * 8 + fresh.kind[i]!);
         const resolved = groups.map((g) => resolveResources(known, g.batch.tenant, g.batch.resourceAttributes, g.batch.length, g.rows));
         try {
+          // A day file written before SPANS keeps its layout.
+          const v1 = !part.columns.get(SPANS.name)?.has('extra');
           const insert = () =>
-            this.spans.insert(
+            (v1 ? this.spansV1 : this.spans).insert(
               this.stageDir,
               (sql) => conn.run(sql),
               part.alias,
-              groups.map((g, k) => ({ data: spanColumns(g.batch, resolved[k]!), length: g.batch.length, rows: g.rows })),
+              groups.map((g, k) => ({ data: (v1 ? spanColumnsV1 : spanColumns)(g.batch, resolved[k]!), length: g.batch.length, rows: g.rows })),
             );
           // Nothing but the spans (the steady state): one statement is its own transaction.
           if (fresh.count === 0 && !hasFreshResources(resolved)) await insert();

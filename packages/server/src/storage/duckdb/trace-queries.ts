@@ -12,7 +12,19 @@ import { Params, attributeEquals } from './sql.js';
 const HOUR_NS = 3_600_000_000_000n;
 const MAX_LIMIT = 100_000;
 
-const SPAN_COLUMNS = `trace_id, span_id, parent_span_id, trace_state, flags, name, kind, start_ns, end_ns, duration_ns,
+/** A span's fields in SpanTuple order, from a day file of the SPANS layout (schema.ts). */
+const SPAN_COLUMNS = (() => {
+  // `extra` is '' (no such field) or a JSON object of the fields that are set.
+  const str = (key: string, empty: string) => `coalesce(nullif(extra, '')->>'${key}', '${empty}')`;
+  const count = (key: string) => `coalesce((nullif(extra, '')->>'${key}')::UINTEGER, 0)`;
+  return `trace_id, span_id, parent_span_id, ${str('traceState', '')}, flags, name, kind, start_ns, end_ns, duration_ns,
+  status_code, ${str('statusMessage', '')}, attributes, events, ${str('links', '[]')}, ${count('droppedAttributesCount')},
+  ${count('droppedEventsCount')}, ${count('droppedLinksCount')}, service_name, scope_name, ${str('scopeVersion', '')},
+  resource_attributes, resource_id`;
+})();
+
+/** The same from a day file of the SPANS_V1 layout. */
+const SPAN_COLUMNS_V1 = `trace_id, span_id, parent_span_id, trace_state, flags, name, kind, start_ns, end_ns, duration_ns,
   status_code, status_message, attributes, events, links, dropped_attributes_count, dropped_events_count,
   dropped_links_count, service_name, scope_name, scope_version, resource_attributes, resource_id`;
 
@@ -79,7 +91,8 @@ export class TraceQueries {
     for (const day of days) {
       const part = await withPartitions(this.set, [day], [] as SpanRow[], async ([p]) => {
         const q = new Params();
-        const sql = `SELECT ${SPAN_COLUMNS} FROM "${p!.alias}".main.spans
+        const columns = p!.columns.get('spans')?.has('extra') ? SPAN_COLUMNS : SPAN_COLUMNS_V1;
+        const sql = `SELECT ${columns} FROM "${p!.alias}".main.spans
           WHERE tenant = ${q.varchar(tenant)} AND trace_id = ${q.varchar(id)} AND start_ns >= ${q.bigint(r.startNs)} AND start_ns < ${q.bigint(r.endNs)}`;
         const found = (await this.pool.query(sql, q)).getRows() as unknown[][];
         return ((await withResourceText(this.pool, p!.alias, tenant, found)) as SpanTuple[]).map(toSpanRow);
