@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDuckDbStore } from '../../src/storage/index.js';
-import { LOGS, SPANS_V1, createTableSql } from '../../src/storage/duckdb/schema.js';
+import { LOGS_V1, SPANS_V1, createTableSql } from '../../src/storage/duckdb/schema.js';
 import { hex, logBatch, spanBatch } from './batch-helpers.js';
 
 const T0 = Date.UTC(2026, 10, 20, 12);
@@ -100,7 +100,7 @@ describe('text column compression in day files', () => {
     await conn.run(`ATTACH '${join(dir, 'traces', DAY_FILE)}' AS old`);
     await conn.run(createTableSql('old', SPANS_V1).replaceAll(' USING COMPRESSION zstd', ''));
     await conn.run(`ATTACH '${join(dir, 'logs', DAY_FILE)}' AS oldlogs`);
-    await conn.run(createTableSql('oldlogs', LOGS).replaceAll(' USING COMPRESSION zstd', ''));
+    await conn.run(createTableSql('oldlogs', LOGS_V1).replaceAll(' USING COMPRESSION zstd', ''));
     conn.closeSync();
     inst.closeSync();
 

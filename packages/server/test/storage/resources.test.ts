@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_RESOURCES_PER_DAY, markCommitted, resolveResources, resourceId, type DayResources } from '../../src/storage/duckdb/resources.js';
-import { LOGS, SPANS_V1, createTableSql } from '../../src/storage/duckdb/schema.js';
+import { LOGS_V1, SPANS_V1, createTableSql } from '../../src/storage/duckdb/schema.js';
 import { createDuckDbStore } from '../../src/storage/index.js';
 import type { Store } from '../../src/storage/store.js';
 import { hex, logBatch, ns, spanBatch } from './batch-helpers.js';
@@ -171,7 +171,7 @@ describe('resources in the DuckDB store', () => {
   it('reads day files written before resources had their own table, and writes on into them', async () => {
     await store.close();
     // A traces and a logs day file in the earlier layout: no resource_id, resources inline.
-    for (const [signal, spec] of [['traces', SPANS_V1], ['logs', LOGS]] as const) {
+    for (const [signal, spec] of [['traces', SPANS_V1], ['logs', LOGS_V1]] as const) {
       const db = await DuckDBInstance.create(':memory:');
       const conn = await db.connect();
       await conn.run(`ATTACH '${join(dataDir, signal, '2026-11-23.duckdb')}' AS old`);

@@ -3,14 +3,28 @@ import { SightlineError } from '../../errors.js';
 import type { LogHistogram, LogPage, LogRow, LogSearchQuery, SeverityCounts, TimeRangeNs } from '../store.js';
 import { parseObject, parseValue } from './json-text.js';
 import { daysForNs, unionAll, withPartitions } from './partition-query.js';
-import type { PartitionSet } from './partitions.js';
+import type { Partition, PartitionSet } from './partitions.js';
 import type { ReaderPool } from './reader-pool.js';
 import { resourcesMatching, withResourceText } from './resources.js';
 import { Params, attributeEquals, containsPattern } from './sql.js';
 import { checkLimit } from './trace-queries.js';
 
-const LOG_COLUMNS = `time_ns, observed_time_ns, seq, severity_number, severity_text, body_kind, body, body_text, attributes,
+/** A record's fields in LogTuple order, from a day file of the LOGS layout (schema.ts). */
+const LOG_COLUMNS = (() => {
+  // `extra` is '' (no such field) or a JSON object of the fields that are set.
+  const x = `nullif(extra, '')`;
+  return `time_ns, observed_time_ns, seq, severity_number, severity_text, body_kind, coalesce(CAST(${x}->'body' AS VARCHAR), ''), body_text,
+  attributes, coalesce((${x}->>'droppedAttributesCount')::UINTEGER, 0), trace_id, span_id, flags, coalesce(${x}->>'eventName', ''),
+  service_name, scope_name, coalesce(${x}->>'scopeVersion', ''), resource_attributes, resource_id`;
+})();
+
+/** The same from a day file of the LOGS_V1 layout. */
+const LOG_COLUMNS_V1 = `time_ns, observed_time_ns, seq, severity_number, severity_text, body_kind, body, body_text, attributes,
   dropped_attributes_count, trace_id, span_id, flags, event_name, service_name, scope_name, scope_version, resource_attributes, resource_id`;
+
+function logColumns(part: Partition): string {
+  return part.columns.get('logs')?.has('extra') ? LOG_COLUMNS : LOG_COLUMNS_V1;
+}
 
 type LogTuple = [bigint, bigint, bigint, number, string, number, string, string, string, number, string, string, number, string, string, string, string, string];
 
@@ -87,7 +101,7 @@ export class LogQueries {
         const p = new Params();
         let where = filters(p, q, endNs, await resourcesMatching(this.pool, part!.alias, q.tenant, Object.entries(q.attributes ?? {})));
         if (cursor) where += ` AND (time_ns < ${p.bigint(cursor.timeNs)} OR (time_ns = ${p.bigint(cursor.timeNs)} AND seq < ${p.bigint(cursor.seq)}))`;
-        const sql = `SELECT ${LOG_COLUMNS} FROM "${part!.alias}".main.logs WHERE ${where} ORDER BY time_ns DESC, seq DESC LIMIT ${p.bigint(need)}`;
+        const sql = `SELECT ${logColumns(part!)} FROM "${part!.alias}".main.logs WHERE ${where} ORDER BY time_ns DESC, seq DESC LIMIT ${p.bigint(need)}`;
         return (await withResourceText(this.pool, part!.alias, q.tenant, (await this.pool.query(sql, p)).getRows() as unknown[][])) as LogTuple[];
       });
       for (const r of rows) out.push([toLogRow(r), r[0], r[2]]);
@@ -133,7 +147,7 @@ export class LogQueries {
     for (const day of daysForNs(this.set, r.startNs, r.endNs).reverse()) {
       const rows = await withPartitions(this.set, [day], [] as LogTuple[], async ([part]) => {
         const p = new Params();
-        const sql = `SELECT ${LOG_COLUMNS} FROM "${part!.alias}".main.logs
+        const sql = `SELECT ${logColumns(part!)} FROM "${part!.alias}".main.logs
           WHERE tenant = ${p.varchar(tenant)} AND trace_id = ${p.varchar(id)} AND time_ns >= ${p.bigint(r.startNs)} AND time_ns < ${p.bigint(r.endNs)}`;
         return (await withResourceText(this.pool, part!.alias, tenant, (await this.pool.query(sql, p)).getRows() as unknown[][])) as LogTuple[];
       });

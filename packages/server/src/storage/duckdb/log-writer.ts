@@ -11,7 +11,7 @@ import { ChunkAppender, doublesToInt64, type ColumnData } from './chunk-appender
 import type { Partition, PartitionSet } from './partitions.js';
 import { ResourceIndex, appendFreshResources, hasFreshResources, markCommitted, resolveResources, type ResolvedResources } from './resources.js';
 import type { StageDir } from './parquet-stage.js';
-import { LOGS, RESOURCES } from './schema.js';
+import { LOGS, LOGS_V1, RESOURCES } from './schema.js';
 import { TableStager } from './table-stager.js';
 import { msToNs, splitByDayNs } from './time.js';
 import { inTransaction, withAppender } from './transaction.js';
@@ -68,11 +68,56 @@ export function columns(p: Prepared, seq: BigInt64Array, res: ResolvedResources)
   const b = p.batch;
   return [
     b.tenant, p.time, b.observedTimeNs, seq, b.severityNumber,
+    b.severityText, p.bodyKind, b.bodyText, b.attributes,
+    b.traceId, b.spanId, b.flags, b.serviceName, b.scopeName,
+    res.inline, doublesToInt64(res.ids, b.length), logExtra(p),
+  ];
+}
+
+/** The same in LOGS_V1 column order, for a day file written before LOGS. */
+function columnsV1(p: Prepared, seq: BigInt64Array, res: ResolvedResources): ColumnData[] {
+  const b = p.batch;
+  return [
+    b.tenant, p.time, b.observedTimeNs, seq, b.severityNumber,
     b.severityText, p.bodyKind, p.body, b.bodyText, b.attributes,
     b.droppedAttributesCount, b.traceId, b.spanId, b.flags,
     b.eventName, b.serviceName, b.scopeName, b.scopeVersion,
     res.inline, doublesToInt64(res.ids, b.length),
   ];
+}
+
+/**
+ * The `extra` column of each record (schema.ts, LOGS): '' when it has no body of kind 2, no
+ * dropped attributes, event name or scope version, else a JSON object of those it has (the
+ * body as its JSON value). Records of one scope repeat the same value, which is built once.
+ */
+export function logExtra(p: Prepared): string[] {
+  const b = p.batch;
+  const out = new Array<string>(b.length);
+  let prevVersion: string | undefined;
+  let prevOnlyVersion = '';
+  for (let i = 0; i < b.length; i++) {
+    const body = p.body[i] ?? '';
+    const dropped = b.droppedAttributesCount[i]!;
+    const event = b.eventName[i] ?? '';
+    const version = b.scopeVersion[i] ?? '';
+    if (body === '' && dropped === 0 && event === '') {
+      // The common case: at most a scope version.
+      if (version !== prevVersion) {
+        prevVersion = version;
+        prevOnlyVersion = version === '' ? '' : `{"scopeVersion":${JSON.stringify(version)}}`;
+      }
+      out[i] = prevOnlyVersion;
+      continue;
+    }
+    let s = '';
+    if (body !== '') s += `,"body":${body}`;
+    if (dropped !== 0) s += `,"droppedAttributesCount":${dropped}`;
+    if (event !== '') s += `,"eventName":${JSON.stringify(event)}`;
+    if (version !== '') s += `,"scopeVersion":${JSON.stringify(version)}`;
+    out[i] = `{${s.slice(1)}}`;
+  }
+  return out;
 }
 
 interface Appenders {
@@ -84,6 +129,7 @@ export class LogWriter extends SlottedWriter<Appenders, LogBatch> {
   private readonly nextSeq = new Map<number, number>();
   private readonly resources = new ResourceIndex();
   private readonly logs = new TableStager(LOGS);
+  private readonly logsV1 = new TableStager(LOGS_V1);
 
   constructor(
     conns: readonly DuckDBConnection[],
@@ -123,14 +169,16 @@ export class LogWriter extends SlottedWriter<Appenders, LogBatch> {
         let seq = await this.reserveSeq(conn, part, count);
         const known = await this.resources.forDay(conn, part);
         const resolved = groups.map((g) => resolveResources(known, g.p.batch.tenant, g.p.batch.resourceAttributes, g.p.batch.length, g.rows));
+        // A day file written before LOGS keeps its layout.
+        const v1 = !part.columns.get(LOGS.name)?.has('extra');
         const stage = groups.map((g, k) => {
           const n = g.p.batch.length;
           const values = new Float64Array(n);
           if (g.rows) for (const r of g.rows) values[r] = seq++;
           else for (let i = 0; i < n; i++) values[i] = seq++;
-          return { data: columns(g.p, doublesToInt64(values, n), resolved[k]!), length: n, rows: g.rows };
+          return { data: (v1 ? columnsV1 : columns)(g.p, doublesToInt64(values, n), resolved[k]!), length: n, rows: g.rows };
         });
-        const insert = () => this.logs.insert(this.stageDir, (sql) => conn.run(sql), part.alias, stage);
+        const insert = () => (v1 ? this.logsV1 : this.logs).insert(this.stageDir, (sql) => conn.run(sql), part.alias, stage);
         // Nothing but the records (the steady state): one statement is its own transaction.
         if (!hasFreshResources(resolved)) await insert();
         else {

@@ -100,10 +100,24 @@ export const OPERATIONS = table('operations', `tenant varchar, service_name varc
 /**
  * body_kind says where the body lives, so string bodies (the common case) are stored once:
  * 0 = the body is the string body_text, 1 = the body is the JSON in body_text,
- * 2 = the body is the JSON in body (body_text holds its search rendering).
+ * 2 = the body is the JSON in extra's `body` (LOGS_V1: the body column; body_text holds its
+ * search rendering).
  * seq is unique per partition and breaks time ties for the keyset cursor.
  */
 export const LOGS = table(
+  'logs',
+  `tenant varchar, time_ns bigint, observed_time_ns bigint, seq bigint, severity_number utinyint,
+   severity_text varchar, body_kind utinyint, body_text varchar, attributes varchar,
+   trace_id varchar, span_id varchar, flags uinteger, service_name varchar, scope_name varchar,
+   resource_attributes varchar, resource_id bigint, extra varchar`,
+);
+
+/**
+ * The log layout of day files written before 2026-11-24. Since then the body of kind 2, the
+ * dropped attributes count, the event name and the scope version share `extra` as in SPANS:
+ * '' when none is set, else a JSON object of those that are (logExtra in log-writer.ts).
+ */
+export const LOGS_V1 = table(
   'logs',
   `tenant varchar, time_ns bigint, observed_time_ns bigint, seq bigint, severity_number utinyint,
    severity_text varchar, body_kind utinyint, body varchar, body_text varchar, attributes varchar,

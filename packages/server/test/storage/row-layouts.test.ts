@@ -1,16 +1,18 @@
-// Span rows in two layouts (schema.ts): new day files get SPANS, whose nearly always empty
-// fields share the `extra` column; day files written before keep SPANS_V1. The store writes
-// each day in its own layout and reads both the same.
+// Span and log rows in two layouts (schema.ts): new day files get SPANS and LOGS, whose nearly
+// always empty fields share the `extra` column; day files written before keep SPANS_V1 and
+// LOGS_V1. The store writes each day in its own layout and reads both the same.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { logExtra, prepare } from '../../src/storage/duckdb/log-writer.js';
 import { spanExtra } from '../../src/storage/duckdb/span-writer.js';
-import { SPANS, SPANS_V1, createTableSql } from '../../src/storage/duckdb/schema.js';
+import { LOGS, LOGS_V1, SPANS, SPANS_V1, createTableSql } from '../../src/storage/duckdb/schema.js';
 import { createDuckDbStore } from '../../src/storage/index.js';
-import type { SpanRow, Store } from '../../src/storage/store.js';
-import { hex, ns, spanBatch, type SpanInput } from './batch-helpers.js';
+import type { LogBatch } from '../../src/storage/batches.js';
+import type { LogRow, SpanRow, Store } from '../../src/storage/store.js';
+import { hex, logBatch, ns, spanBatch, type LogInput, type SpanInput } from './batch-helpers.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 23, 12); // a day written before SPANS (the file is made below)
@@ -60,16 +62,47 @@ describe('the extra column', () => {
   });
 });
 
+/** Records as the decoder makes them: index 2 has no body (JSON null, no search text), index 3 a body whose search text is not its JSON. */
+function logs(startMs: number): { batch: LogBatch; expected: LogRow[] } {
+  const inputs: LogInput[] = [
+    { timeMs: startMs, body: 'plain', scopeVersion: '' },
+    { timeMs: startMs + 1, body: { message: 'structured', n: [1, 'x'] }, eventName: 'checkout.failed', droppedAttributes: 3, scopeVersion: '2.0', traceId: hex(1, 32), spanId: hex(2, 16), flags: 1 },
+    { timeMs: startMs + 2, scopeVersion: '2.0' },
+    { timeMs: startMs + 3, body: { a: 1, b: [true, null, 2.5] }, scopeVersion: '2.0' },
+  ];
+  const batch = logBatch('default', inputs);
+  batch.body[2] = 'null';
+  batch.bodyText[2] = '';
+  batch.bodyText[3] = 'a=1';
+  const expected = inputs.map((l, i): LogRow => ({
+    timeUnixNano: String(ns(l.timeMs)), observedTimeUnixNano: String(ns(l.timeMs)), severityNumber: 9, severityText: 'INFO',
+    body: i === 2 ? null : (l.body ?? 'hello'), attributes: {}, droppedAttributesCount: l.droppedAttributes ?? 0, traceId: l.traceId ?? '', spanId: l.spanId ?? '',
+    flags: l.flags ?? 0, eventName: l.eventName ?? '', serviceName: 'svc', scopeName: 'test-scope', scopeVersion: l.scopeVersion ?? '1.0.0',
+    resourceAttributes: { 'service.name': 'svc' },
+  }));
+  return { batch, expected };
+}
+
+describe('the extra column of log records', () => {
+  it('holds a body of kind 2 as its JSON value, the dropped count, the event name and the scope version, only when set', () => {
+    const extra = logExtra(prepare(logs(T0).batch, ns(T0)));
+    expect(extra[0]).toBe('');
+    expect(JSON.parse(extra[1]!)).toEqual({ droppedAttributesCount: 3, eventName: 'checkout.failed', scopeVersion: '2.0' });
+    expect(JSON.parse(extra[2]!)).toEqual({ body: null, scopeVersion: '2.0' });
+    expect(JSON.parse(extra[3]!)).toEqual({ body: { a: 1, b: [true, null, 2.5] }, scopeVersion: '2.0' });
+  });
+});
+
 describe('span layouts of day files', () => {
   let dataDir: string;
   let store: Store | undefined;
 
-  async function columnsOf(day: string): Promise<string[]> {
+  async function columnsOf(day: string, signal = 'traces', table = 'spans'): Promise<string[]> {
     const db = await DuckDBInstance.create(':memory:');
     const c = await db.connect();
     try {
-      await c.run(`ATTACH '${join(dataDir, 'traces', `${day}.duckdb`)}' AS d (READ_ONLY)`);
-      return (await c.runAndReadAll(`SELECT column_name FROM duckdb_columns() WHERE database_name = 'd' AND table_name = 'spans' ORDER BY column_index`)).getRows().map((r) => r[0] as string);
+      await c.run(`ATTACH '${join(dataDir, signal, `${day}.duckdb`)}' AS d (READ_ONLY)`);
+      return (await c.runAndReadAll(`SELECT column_name FROM duckdb_columns() WHERE database_name = 'd' AND table_name = '${table}' ORDER BY column_index`)).getRows().map((r) => r[0] as string);
     } finally {
       c.closeSync();
       db.closeSync();
@@ -84,6 +117,9 @@ describe('span layouts of day files', () => {
     const c = await db.connect();
     await c.run(`ATTACH '${join(dataDir, 'traces', '2026-11-23.duckdb')}' AS old (STORAGE_VERSION 'v1.2.0')`);
     await c.run(createTableSql('old', SPANS_V1));
+    await mkdir(join(dataDir, 'logs'), { recursive: true });
+    await c.run(`ATTACH '${join(dataDir, 'logs', '2026-11-23.duckdb')}' AS oldlogs (STORAGE_VERSION 'v1.2.0')`);
+    await c.run(createTableSql('oldlogs', LOGS_V1));
     c.closeSync();
     db.closeSync();
   });
@@ -111,5 +147,28 @@ describe('span layouts of day files', () => {
     const found = await store.searchTraces({ tenant: 'default', ...range, service: 'cärt ✓', attributes: { 'http.route': '/cart/{id}' }, limit: 10 });
     expect(found.map((t) => t.traceId)).toEqual([hex(1, 32)]);
     expect(found[0]!.spanCount).toBe(4);
+  });
+
+  it('writes log records of each day in its own layout and reads every field back from both, also after a restart', async () => {
+    store = await createDuckDbStore({ dataDir, clock: () => T1 });
+    const old = logs(T0);
+    const now = logs(T1);
+    expect(await store.writeLogs([old.batch, now.batch])).toMatchObject({ status: 'ok', rows: 8 });
+    const want = [...old.expected, ...now.expected].reverse();
+    const all = { tenant: 'default', ...range, limit: 100 };
+    expect((await store.searchLogs(all)).logs).toEqual(want);
+    await store.close();
+
+    expect(await columnsOf('2026-11-23', 'logs', 'logs')).toEqual(LOGS_V1.columns.map((c) => c.name));
+    expect(await columnsOf('2026-11-24', 'logs', 'logs')).toEqual(LOGS.columns.map((c) => c.name));
+
+    store = await createDuckDbStore({ dataDir, clock: () => T1 });
+    expect((await store.searchLogs(all)).logs).toEqual(want);
+    // A page boundary inside each day, and the records of one trace from both days.
+    const first = await store.searchLogs({ ...all, limit: 3 });
+    const rest = await store.searchLogs({ ...all, limit: 100, cursor: first.nextCursor });
+    expect([...first.logs, ...rest.logs]).toEqual(want);
+    expect(await store.logsForTrace('default', hex(1, 32), range)).toEqual([old.expected[1], now.expected[1]]);
+    expect((await store.searchLogs({ ...all, text: 'a=1' })).logs).toEqual([now.expected[3], old.expected[3]]);
   });
 });
