@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { DuckDBInstance, quotedString, type DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isStaleMarker, STALE_NAN_HI, STALE_NAN_LO } from '../../src/ingest/wire/sample-batch-builder.js';
-import { createDuckDbStore, type DuckDbStore } from '../../src/storage/duckdb/duckdb-store.js';
+import { createDuckDbStore } from '../../src/storage/duckdb/duckdb-store.js';
+import type { Store } from '../../src/storage/store.js';
 import { ParquetBuilder, StageDir, writeInt64 } from '../../src/storage/duckdb/parquet-stage.js';
 import { sampleBatch, series } from './batch-helpers.js';
 
@@ -197,7 +198,7 @@ describe('StageDir failures', () => {
 });
 
 describe('sample rows through stage files', () => {
-  let store: DuckDbStore;
+  let store: Store;
   afterEach(async () => {
     await store?.close();
   });

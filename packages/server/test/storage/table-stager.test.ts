@@ -35,7 +35,7 @@ function bits(v: number): string {
 }
 
 function group(tenant: string, n: number, offset: number, rows: Uint32Array | null = null): StageGroup {
-  const range = (f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i + offset));
+  const range = <T,>(f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i + offset));
   return {
     length: n,
     rows,
