@@ -1,6 +1,7 @@
 // Log reads: search with a keyset cursor, severity histogram, logs of one trace.
 import { SightlineError } from '../../errors.js';
 import type { LogHistogram, LogPage, LogRow, LogSearchQuery, SeverityCounts, TimeRangeNs } from '../store.js';
+import { extraCount, extraJson, extraString } from './extra-column.js';
 import { parseObject, parseValue } from './json-text.js';
 import { daysForNs, unionAll, withPartitions } from './partition-query.js';
 import type { Partition, PartitionSet } from './partitions.js';
@@ -10,13 +11,9 @@ import { Params, attributeEquals, containsPattern } from './sql.js';
 import { checkLimit } from './trace-queries.js';
 
 /** A record's fields in LogTuple order, from a day file of the LOGS layout (schema.ts). */
-const LOG_COLUMNS = (() => {
-  // `extra` is '' (no such field) or a JSON object of the fields that are set.
-  const x = `nullif(extra, '')`;
-  return `time_ns, observed_time_ns, seq, severity_number, severity_text, body_kind, coalesce(CAST(${x}->'body' AS VARCHAR), ''), body_text,
-  attributes, coalesce((${x}->>'droppedAttributesCount')::UINTEGER, 0), trace_id, span_id, flags, coalesce(${x}->>'eventName', ''),
-  service_name, scope_name, coalesce(${x}->>'scopeVersion', ''), resource_attributes, resource_id`;
-})();
+const LOG_COLUMNS = `time_ns, observed_time_ns, seq, severity_number, severity_text, body_kind, ${extraJson('body', '')}, body_text,
+  attributes, ${extraCount('droppedAttributesCount')}, trace_id, span_id, flags, ${extraString('eventName')},
+  service_name, scope_name, ${extraString('scopeVersion')}, resource_attributes, resource_id`;
 
 /** The same from a day file of the LOGS_V1 layout. */
 const LOG_COLUMNS_V1 = `time_ns, observed_time_ns, seq, severity_number, severity_text, body_kind, body, body_text, attributes,

@@ -8,6 +8,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LogBatch } from '../batches.js';
 import { ChunkAppender, doublesToInt64, type ColumnData } from './chunk-appender.js';
+import { ExtraFields } from './extra-column.js';
 import type { Partition, PartitionSet } from './partitions.js';
 import { ResourceIndex, appendFreshResources, hasFreshResources, markCommitted, resolveResources, type ResolvedResources } from './resources.js';
 import type { StageDir } from './parquet-stage.js';
@@ -94,28 +95,16 @@ function columnsV1(p: Prepared, seq: BigInt64Array, res: ResolvedResources): Col
 export function logExtra(p: Prepared): string[] {
   const b = p.batch;
   const out = new Array<string>(b.length);
-  let prevVersion: string | undefined;
-  let prevOnlyVersion = '';
+  const x = new ExtraFields();
   for (let i = 0; i < b.length; i++) {
     const body = p.body[i] ?? '';
     const dropped = b.droppedAttributesCount[i]!;
     const event = b.eventName[i] ?? '';
     const version = b.scopeVersion[i] ?? '';
-    if (body === '' && dropped === 0 && event === '') {
-      // The common case: at most a scope version.
-      if (version !== prevVersion) {
-        prevVersion = version;
-        prevOnlyVersion = version === '' ? '' : `{"scopeVersion":${JSON.stringify(version)}}`;
-      }
-      out[i] = prevOnlyVersion;
-      continue;
-    }
-    let s = '';
-    if (body !== '') s += `,"body":${body}`;
-    if (dropped !== 0) s += `,"droppedAttributesCount":${dropped}`;
-    if (event !== '') s += `,"eventName":${JSON.stringify(event)}`;
-    if (version !== '') s += `,"scopeVersion":${JSON.stringify(version)}`;
-    out[i] = `{${s.slice(1)}}`;
+    out[i] =
+      body === '' && dropped === 0 && event === ''
+        ? x.onlyScopeVersion(version)
+        : x.json('body', body).count('droppedAttributesCount', dropped).str('eventName', event).str('scopeVersion', version).take();
   }
   return out;
 }

@@ -10,6 +10,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SpanBatch } from '../batches.js';
 import { ChunkAppender, doublesToInt64, type ColumnData } from './chunk-appender.js';
+import { ExtraFields } from './extra-column.js';
 import type { Partition, PartitionSet } from './partitions.js';
 import { ResourceIndex, appendFreshResources, hasFreshResources, markCommitted, resolveResources, type ResolvedResources } from './resources.js';
 import type { StageDir } from './parquet-stage.js';
@@ -50,34 +51,21 @@ function spanColumnsV1(b: SpanBatch, res: ResolvedResources): ColumnData[] {
  */
 export function spanExtra(b: SpanBatch): string[] {
   const out = new Array<string>(b.length);
-  let prevVersion: string | undefined;
-  let prevOnlyVersion = '';
+  const x = new ExtraFields();
   for (let i = 0; i < b.length; i++) {
     const traceState = b.traceState[i] ?? '';
     const message = b.statusMessage[i] ?? '';
-    const links = b.links[i] ?? '[]';
+    const links = b.links[i] === '[]' ? '' : (b.links[i] ?? '');
     const version = b.scopeVersion[i] ?? '';
     const da = b.droppedAttributesCount[i]!;
     const de = b.droppedEventsCount[i]!;
     const dl = b.droppedLinksCount[i]!;
-    if (traceState === '' && message === '' && (links === '[]' || links === '') && da === 0 && de === 0 && dl === 0) {
-      // The common case: at most a scope version.
-      if (version !== prevVersion) {
-        prevVersion = version;
-        prevOnlyVersion = version === '' ? '' : `{"scopeVersion":${JSON.stringify(version)}}`;
-      }
-      out[i] = prevOnlyVersion;
-      continue;
-    }
-    let s = '';
-    if (traceState !== '') s += `,"traceState":${JSON.stringify(traceState)}`;
-    if (message !== '') s += `,"statusMessage":${JSON.stringify(message)}`;
-    if (links !== '[]' && links !== '') s += `,"links":${links}`;
-    if (da !== 0) s += `,"droppedAttributesCount":${da}`;
-    if (de !== 0) s += `,"droppedEventsCount":${de}`;
-    if (dl !== 0) s += `,"droppedLinksCount":${dl}`;
-    if (version !== '') s += `,"scopeVersion":${JSON.stringify(version)}`;
-    out[i] = `{${s.slice(1)}}`;
+    out[i] =
+      traceState === '' && message === '' && links === '' && da === 0 && de === 0 && dl === 0
+        ? x.onlyScopeVersion(version)
+        : x.str('traceState', traceState).str('statusMessage', message).json('links', links)
+            .count('droppedAttributesCount', da).count('droppedEventsCount', de).count('droppedLinksCount', dl)
+            .str('scopeVersion', version).take();
   }
   return out;
 }

@@ -2,6 +2,7 @@
 import type { DuckDBListValue } from '@duckdb/node-api';
 import { SightlineError } from '../../errors.js';
 import type { ServiceStats, SpanRow, TimeRangeNs, TraceSearchQuery, TraceSummary } from '../store.js';
+import { extraCount, extraJson, extraString } from './extra-column.js';
 import { parseArray, parseObject } from './json-text.js';
 import { daysForNs, unionAll, withPartitions } from './partition-query.js';
 import type { PartitionSet } from './partitions.js';
@@ -13,15 +14,10 @@ const HOUR_NS = 3_600_000_000_000n;
 const MAX_LIMIT = 100_000;
 
 /** A span's fields in SpanTuple order, from a day file of the SPANS layout (schema.ts). */
-const SPAN_COLUMNS = (() => {
-  // `extra` is '' (no such field) or a JSON object of the fields that are set.
-  const str = (key: string, empty: string) => `coalesce(nullif(extra, '')->>'${key}', '${empty}')`;
-  const count = (key: string) => `coalesce((nullif(extra, '')->>'${key}')::UINTEGER, 0)`;
-  return `trace_id, span_id, parent_span_id, ${str('traceState', '')}, flags, name, kind, start_ns, end_ns, duration_ns,
-  status_code, ${str('statusMessage', '')}, attributes, events, ${str('links', '[]')}, ${count('droppedAttributesCount')},
-  ${count('droppedEventsCount')}, ${count('droppedLinksCount')}, service_name, scope_name, ${str('scopeVersion', '')},
+const SPAN_COLUMNS = `trace_id, span_id, parent_span_id, ${extraString('traceState')}, flags, name, kind, start_ns, end_ns, duration_ns,
+  status_code, ${extraString('statusMessage')}, attributes, events, ${extraJson('links', '[]')}, ${extraCount('droppedAttributesCount')},
+  ${extraCount('droppedEventsCount')}, ${extraCount('droppedLinksCount')}, service_name, scope_name, ${extraString('scopeVersion')},
   resource_attributes, resource_id`;
-})();
 
 /** The same from a day file of the SPANS_V1 layout. */
 const SPAN_COLUMNS_V1 = `trace_id, span_id, parent_span_id, trace_state, flags, name, kind, start_ns, end_ns, duration_ns,
