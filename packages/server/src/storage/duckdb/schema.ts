@@ -58,7 +58,7 @@ export function table(name: string, cols: string): TableSpec {
  * of them are, else a JSON object of those that are not (`{"traceState":"k=v","links":[...]}`;
  * see spanExtra in span-writer.ts). DuckDB's cost of a row grows with its columns whatever
  * they hold (~0.1-0.2 µs each: appends, statistics, the write-ahead log, the checkpoint), and
- * the trace API is the only reader of these fields. Day files written before 2026-11-24 keep
+ * the trace API is the only reader of these fields. Day files written by earlier versions keep
  * SPANS_V1; the writer and getTrace follow the day's layout (Partition.columns).
  */
 export const SPANS = table(
@@ -70,9 +70,9 @@ export const SPANS = table(
 );
 
 /**
- * The span layout of day files written before 2026-11-24: every field its own column, plus
- * `http_route`, `http_status_code` and `db_system`, which no query read (filters on those keys
- * read the attributes, as for any other key).
+ * The span layout of day files written by earlier versions (to 2026-11-24): every field its own
+ * column, plus `http_route`, `http_status_code` and `db_system`, which no query read (filters on
+ * those keys read the attributes, as for any other key).
  */
 export const SPANS_V1 = table(
   'spans',
@@ -113,7 +113,7 @@ export const LOGS = table(
 );
 
 /**
- * The log layout of day files written before 2026-11-24. Since then the body of kind 2, the
+ * The log layout of day files written by earlier versions (to 2026-11-24). Now the body of kind 2, the
  * dropped attributes count, the event name and the scope version share `extra` as in SPANS:
  * '' when none is set, else a JSON object of those that are (logExtra in log-writer.ts).
  */
