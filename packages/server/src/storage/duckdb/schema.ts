@@ -113,9 +113,9 @@ export const LOGS = table(
 );
 
 /**
- * The log layout of day files written by earlier versions (to 2026-11-24). Now the body of kind 2, the
- * dropped attributes count, the event name and the scope version share `extra` as in SPANS:
- * '' when none is set, else a JSON object of those that are (logExtra in log-writer.ts).
+ * The log layout of day files written by earlier versions (to 2026-11-24). Now the body of kind
+ * 2, the dropped attributes count, the event name and the scope version share `extra` as in
+ * SPANS: '' when none is set, else a JSON object of those that are (logExtra in log-writer.ts).
  */
 export const LOGS_V1 = table(
   'logs',
