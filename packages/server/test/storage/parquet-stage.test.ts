@@ -125,6 +125,28 @@ describe('ParquetBuilder', () => {
     });
   });
 
+  it('writes ids given as hex as a BLOB and a UBIGINT, and refuses text that is not hex', async () => {
+    const traceIds = ['00000000000000000000000000000001', 'ffffffffffffffffffffffffffffffff', '0af7651916cd43dd8448eb211c80319c', '', 'ABCDEF00000000000000000000000000'];
+    const spanIds = ['0000000000000001', 'ffffffffffffffff', 'b7ad6b7169203331', '', '00f067aa0ba902b7'];
+    const file = new ParquetBuilder(5, 16)
+      .hexBytes('t', (add) => traceIds.forEach(add))
+      .hexUint64('s', (add) => spanIds.forEach(add))
+      .finish();
+    const path = join(dir, 'ids.parquet');
+    writeFileSync(path, file);
+    await withDuck(async (c) => {
+      const types = await c.runAndReadAll(`SELECT column_type FROM (DESCRIBE SELECT * FROM read_parquet(${quotedString(path)}))`);
+      expect(types.getRows().map((r) => r[0])).toEqual(['BLOB', 'UBIGINT']);
+      const r = await c.runAndReadAll(`SELECT lower(hex(t)), s FROM read_parquet(${quotedString(path)})`);
+      expect(r.getRows()).toEqual(traceIds.map((t, i) => [t.toLowerCase(), spanIds[i] === '' ? 0n : BigInt(`0x${spanIds[i]}`)]));
+    });
+    expect(() => new ParquetBuilder(1).hexBytes('t', (add) => add('0g'))).toThrow(/not hex/);
+    expect(() => new ParquetBuilder(1).hexBytes('t', (add) => add('abc'))).toThrow(/not hex/);
+    expect(() => new ParquetBuilder(1).hexUint64('s', (add) => add('00000000000000'))).toThrow(/16-digit/);
+    expect(() => new ParquetBuilder(1).hexUint64('s', (add) => add('000000000000000x'))).toThrow(/not hex/);
+    expect(() => new ParquetBuilder(2).hexUint64('s', (add) => add('0000000000000001'))).toThrow(/1 values for 2 rows/);
+  });
+
   it('refuses a negative or fractional row count, no columns, and a string count that is not the row count', () => {
     expect(() => new ParquetBuilder(-1)).toThrow(/row count/);
     expect(() => new ParquetBuilder(1.5)).toThrow(/row count/);

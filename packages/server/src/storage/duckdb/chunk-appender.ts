@@ -16,6 +16,7 @@ import {
   DOUBLE,
   DuckDBDataChunk,
   INTEGER,
+  UBIGINT,
   UINTEGER,
   USMALLINT,
   UTINYINT,
@@ -39,9 +40,16 @@ const DUCK_TYPE: Record<ColumnKind, DuckDBType> = {
   bigint: BIGINT,
   double: DOUBLE,
   blob: BLOB,
+  traceid: BLOB,
+  spanid: UBIGINT,
 };
 
-const ARRAY_FOR: Record<Exclude<ColumnKind, 'varchar' | 'blob'>, { new (n: number): NumericArray; name: string }> = {
+/** Kinds whose values are strings (ids as hex text, converted where they are staged). */
+export function isTextKind(kind: ColumnKind): kind is 'varchar' | 'traceid' | 'spanid' {
+  return kind === 'varchar' || kind === 'traceid' || kind === 'spanid';
+}
+
+const ARRAY_FOR: Record<Exclude<ColumnKind, 'varchar' | 'blob' | 'traceid' | 'spanid'>, { new (n: number): NumericArray; name: string }> = {
   utinyint: Uint8Array,
   usmallint: Uint16Array,
   uinteger: Uint32Array,
@@ -67,8 +75,8 @@ export class ChunkAppender {
   constructor(readonly spec: TableSpec) {
     this.kinds = spec.columns.map((c) => c.kind);
     this.chunk = DuckDBDataChunk.create(this.kinds.map((k) => DUCK_TYPE[k]));
-    if (this.kinds.includes('blob')) throw new Error(`${spec.name}: blob columns are appended row by row, not through ChunkAppender`);
-    this.scratch = this.kinds.map((k) => (k === 'varchar' || k === 'blob' ? undefined : new ARRAY_FOR[k](VECTOR_SIZE)));
+    if (this.kinds.some((k) => k === 'blob' || k === 'traceid' || k === 'spanid')) throw new Error(`${spec.name}: blob and id columns are not appended through ChunkAppender`);
+    this.scratch = this.kinds.map((k) => (k === 'varchar' || k === 'blob' || k === 'traceid' || k === 'spanid' ? undefined : new ARRAY_FOR[k](VECTOR_SIZE)));
   }
 
   /**
@@ -134,7 +142,7 @@ export function checkColumns(spec: TableSpec, data: readonly ColumnData[], lengt
     const col = data[c]!;
     const { kind, name } = cols[c]!;
     if (kind === 'blob') throw new Error(`${spec.name}.${name}: blob columns are appended row by row`);
-    if (kind === 'varchar') {
+    if (isTextKind(kind)) {
       if (typeof col !== 'string' && !Array.isArray(col)) throw new Error(`${spec.name}.${name}: expected strings`);
       if (Array.isArray(col) && col.length < length) throw new Error(`${spec.name}.${name}: ${col.length} values for ${length} rows`);
     } else {

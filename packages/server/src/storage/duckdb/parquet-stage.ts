@@ -32,6 +32,7 @@ const CONVERTED_UTF8 = 0;
 const CONVERTED_UINT_8 = 11;
 const CONVERTED_UINT_16 = 12;
 const CONVERTED_UINT_32 = 13;
+const CONVERTED_UINT_64 = 14;
 const REQUIRED = 0;
 const ENCODING_PLAIN = 0;
 const ENCODING_RLE = 3;
@@ -172,6 +173,20 @@ function ascii(s: string, bytes: Uint8Array, at: number): number {
   return n;
 }
 
+/** Value of each hex digit's char code (lowercase and uppercase), 255 for any other code. */
+const HEX_VALUE = new Uint8Array(128).fill(255);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
+/** Value of the hex digit at s[j]; throws for anything else (ids come from the decoders, always hex). */
+function hexDigit(s: string, j: number): number {
+  const v = HEX_VALUE[s.charCodeAt(j)] ?? 255;
+  if (v === 255) throw new Error(`ParquetBuilder: ${JSON.stringify(s)} is not hex`);
+  return v;
+}
+
 /** Room kept before a page's values for its header (a data page header is ~15-25 bytes). */
 const HEADER_ROOM = 48;
 
@@ -304,6 +319,56 @@ export class ParquetBuilder {
     });
     if (count !== this.rows) throw new Error(`ParquetBuilder: ${count} strings for ${this.rows} rows in ${name}`);
     this.close(name, TYPE_BYTE_ARRAY, CONVERTED_UTF8, at, p - at);
+    return this;
+  }
+
+  /** Bytes given as hex text, read back as BLOB ('' is an empty BLOB): `each` calls add() once per row. */
+  hexBytes(name: string, each: (add: (hex: string) => void) => void): this {
+    const at = this.open(0);
+    let p = at;
+    let count = 0;
+    each((s) => {
+      count++;
+      if (s.length % 2 !== 0) throw new Error(`ParquetBuilder: ${JSON.stringify(s)} is not hex`);
+      const n = s.length >> 1;
+      if (p + 4 + n > this.bytes.length) {
+        this.p = p;
+        this.ensure(p + 4 + n);
+      }
+      const bytes = this.bytes;
+      bytes[p] = n & 0xff;
+      bytes[p + 1] = (n >>> 8) & 0xff;
+      bytes[p + 2] = (n >>> 16) & 0xff;
+      bytes[p + 3] = n >>> 24;
+      for (let j = 0; j < n; j++) bytes[p + 4 + j] = (hexDigit(s, 2 * j) << 4) | hexDigit(s, 2 * j + 1);
+      p += 4 + n;
+    });
+    if (count !== this.rows) throw new Error(`ParquetBuilder: ${count} values for ${this.rows} rows in ${name}`);
+    this.close(name, TYPE_BYTE_ARRAY, undefined, at, p - at);
+    return this;
+  }
+
+  /** 64-bit ids given as 16 hex digits, read back as UBIGINT ('' is 0): `each` calls add() once per row. */
+  hexUint64(name: string, each: (add: (hex: string) => void) => void): this {
+    const at = this.open(this.rows * 8);
+    const words = new Uint32Array(this.bytes.buffer, at, this.rows * 2);
+    let i = 0;
+    each((s) => {
+      if (i >= this.rows) throw new Error(`ParquetBuilder: more than ${this.rows} values in ${name}`);
+      if (s === '') words[2 * i] = words[2 * i + 1] = 0;
+      else {
+        if (s.length !== 16) throw new Error(`ParquetBuilder: ${JSON.stringify(s)} is not a 16-digit hex id`);
+        let hi = 0;
+        let lo = 0;
+        for (let j = 0; j < 8; j++) hi = (hi << 4) | hexDigit(s, j);
+        for (let j = 8; j < 16; j++) lo = (lo << 4) | hexDigit(s, j);
+        words[2 * i] = lo >>> 0;
+        words[2 * i + 1] = hi >>> 0;
+      }
+      i++;
+    });
+    if (i !== this.rows) throw new Error(`ParquetBuilder: ${i} values for ${this.rows} rows in ${name}`);
+    this.close(name, TYPE_INT64, CONVERTED_UINT_64, at, this.rows * 8);
     return this;
   }
 

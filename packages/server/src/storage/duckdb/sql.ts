@@ -74,3 +74,16 @@ export function attributeEquals(p: Params, key: string, value: string, resourceI
   return `coalesce(json_extract_string(attributes, ${path}),
     CASE WHEN coalesce(resource_id, 0) = 0 THEN json_extract_string(nullif(resource_attributes, ''), ${path}) ${referenced} END) = ${v}`;
 }
+
+/** SQL of a trace id column stored as a 16-byte BLOB, as lowercase hex ('' for an empty BLOB). */
+export function traceIdText(col: string): string {
+  return `lower(hex(${col}))`;
+}
+
+/** SQL of a span id column stored as UBIGINT, as 16 lowercase hex digits ('' for 0: no span). */
+export function spanIdText(col: string): string {
+  return `CASE WHEN ${col} = 0 THEN '' ELSE lpad(lower(hex(${col})), 16, '0') END`;
+}
+
+/** A trace id as stored in day files of both layouts: lowercase hex of 16 bytes. */
+export const TRACE_ID_HEX = /^[0-9a-f]{32}$/;

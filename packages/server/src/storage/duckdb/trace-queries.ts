@@ -5,16 +5,17 @@ import type { ServiceStats, SpanRow, TimeRangeNs, TraceSearchQuery, TraceSummary
 import { extraCount, extraJson, extraString } from './extra-column.js';
 import { parseArray, parseObject } from './json-text.js';
 import { daysForNs, unionAll, withPartitions } from './partition-query.js';
-import type { PartitionSet } from './partitions.js';
+import type { Partition, PartitionSet } from './partitions.js';
 import type { ReaderPool } from './reader-pool.js';
 import { resourcesMatching, withResourceText } from './resources.js';
-import { Params, attributeEquals } from './sql.js';
+import { Params, TRACE_ID_HEX, attributeEquals, spanIdText, traceIdText } from './sql.js';
 
 const HOUR_NS = 3_600_000_000_000n;
 const MAX_LIMIT = 100_000;
 
 /** A span's fields in SpanTuple order, from a day file of the SPANS layout (schema.ts). */
-const SPAN_COLUMNS = `trace_id, span_id, parent_span_id, ${extraString('traceState')}, flags, name, kind, start_ns, end_ns, duration_ns,
+const SPAN_COLUMNS = `${traceIdText('trace_id')}, ${spanIdText('span_id')}, ${spanIdText('parent_span_id')}, ${extraString('traceState')},
+  flags, name, kind, start_ns, end_ns, duration_ns,
   status_code, ${extraString('statusMessage')}, attributes, events, ${extraJson('links', '[]')}, ${extraCount('droppedAttributesCount')},
   ${extraCount('droppedEventsCount')}, ${extraCount('droppedLinksCount')}, service_name, scope_name, ${extraString('scopeVersion')},
   resource_attributes, resource_id`;
@@ -23,6 +24,21 @@ const SPAN_COLUMNS = `trace_id, span_id, parent_span_id, ${extraString('traceSta
 const SPAN_COLUMNS_V1 = `trace_id, span_id, parent_span_id, trace_state, flags, name, kind, start_ns, end_ns, duration_ns,
   status_code, status_message, attributes, events, links, dropped_attributes_count, dropped_events_count,
   dropped_links_count, service_name, scope_name, scope_version, resource_attributes, resource_id`;
+
+/** Whether the day's spans have the SPANS layout (numeric ids, `extra`) rather than SPANS_V1. */
+function spansV2(p: Partition): boolean {
+  return p.columns.get('spans')?.has('extra') === true;
+}
+
+/** SQL of a span row's trace id as a 16-byte BLOB, in either layout. */
+function traceIdBlob(p: Partition): string {
+  return spansV2(p) ? 'trace_id' : 'unhex(trace_id)';
+}
+
+/** SQL that is true for a root span (no parent), in either layout. */
+function isRoot(p: Partition): string {
+  return spansV2(p) ? 'parent_span_id = 0' : `parent_span_id = ''`;
+}
 
 type SpanTuple = [
   string, string, string, string, number, string, number, bigint, bigint, bigint,
@@ -81,15 +97,17 @@ export class TraceQueries {
   async getTrace(tenant: string, traceId: string, range?: TimeRangeNs): Promise<SpanRow[]> {
     const r = range ?? this.defaultRange();
     const id = traceId.toLowerCase();
+    if (!TRACE_ID_HEX.test(id)) return [];
     const days = daysForNs(this.set, r.startNs, r.endNs).reverse();
     const rows: SpanRow[] = [];
     let found = false;
     for (const day of days) {
       const part = await withPartitions(this.set, [day], [] as SpanRow[], async ([p]) => {
         const q = new Params();
-        const columns = p!.columns.get('spans')?.has('extra') ? SPAN_COLUMNS : SPAN_COLUMNS_V1;
-        const sql = `SELECT ${columns} FROM "${p!.alias}".main.spans
-          WHERE tenant = ${q.varchar(tenant)} AND trace_id = ${q.varchar(id)} AND start_ns >= ${q.bigint(r.startNs)} AND start_ns < ${q.bigint(r.endNs)}`;
+        const v2 = spansV2(p!);
+        const sql = `SELECT ${v2 ? SPAN_COLUMNS : SPAN_COLUMNS_V1} FROM "${p!.alias}".main.spans
+          WHERE tenant = ${q.varchar(tenant)} AND trace_id = ${v2 ? `unhex(${q.varchar(id)})` : q.varchar(id)}
+            AND start_ns >= ${q.bigint(r.startNs)} AND start_ns < ${q.bigint(r.endNs)}`;
         const found = (await this.pool.query(sql, q)).getRows() as unknown[][];
         return ((await withResourceText(this.pool, p!.alias, tenant, found)) as SpanTuple[]).map(toSpanRow);
       });
@@ -120,18 +138,27 @@ export class TraceQueries {
       if (q.maxDurationNs !== undefined) having.push(`max(end_ns) - min(start_ns) <= ${p.bigint(q.maxDurationNs)}`);
       if (q.status === 'error') having.push('count(*) FILTER (WHERE status_code = 2) > 0');
       if (q.status === 'ok') having.push('count(*) FILTER (WHERE status_code = 2) = 0');
-      const spans = unionAll(parts, 'spans', (from) => `SELECT trace_id, parent_span_id, name, service_name, start_ns, end_ns, status_code FROM ${from} WHERE ${where}`);
-      const hits = spanConds.length + attrs.length > 0 ? unionAll(parts, 'spans', (from, k) => `SELECT trace_id FROM ${from} WHERE ${where} AND ${conds(k).join(' AND ')}`) : undefined;
-      const sql = `SELECT trace_id, min(start_ns) AS start_ns, max(end_ns) - min(start_ns) AS duration_ns,
+      // Days of both layouts in one union: trace ids as BLOBs (hex order is byte order).
+      const spans = unionAll(
+        parts,
+        'spans',
+        (from, k) =>
+          `SELECT ${traceIdBlob(parts[k]!)} AS trace_id, ${isRoot(parts[k]!)} AS is_root, name, service_name, start_ns, end_ns, status_code FROM ${from} WHERE ${where}`,
+      );
+      const hits =
+        spanConds.length + attrs.length > 0
+          ? unionAll(parts, 'spans', (from, k) => `SELECT ${traceIdBlob(parts[k]!)} FROM ${from} WHERE ${where} AND ${conds(k).join(' AND ')}`)
+          : undefined;
+      const sql = `SELECT ${traceIdText('trace_id')} AS trace_hex, min(start_ns) AS start_ns, max(end_ns) - min(start_ns) AS duration_ns,
           count(*)::DOUBLE AS span_count, count(*) FILTER (WHERE status_code = 2)::DOUBLE AS error_count,
-          arg_min(service_name, (parent_span_id <> '', start_ns)) AS root_service,
-          arg_min(name, (parent_span_id <> '', start_ns)) AS root_name,
+          arg_min(service_name, (NOT is_root, start_ns)) AS root_service,
+          arg_min(name, (NOT is_root, start_ns)) AS root_name,
           list_sort(list(DISTINCT service_name)) AS services
         FROM (${spans}) s
         ${hits ? `WHERE trace_id IN (${hits})` : ''}
         GROUP BY trace_id
         ${having.length ? `HAVING ${having.join(' AND ')}` : ''}
-        ORDER BY start_ns DESC, trace_id
+        ORDER BY start_ns DESC, trace_hex
         LIMIT ${p.bigint(limit)}`;
       const rows = (await this.pool.query(sql, p)).getRows() as [string, bigint, bigint, number, number, string, string, DuckDBListValue][];
       return rows.map(([traceId, start, duration, spanCount, errorCount, rootService, rootOperation, services]) => ({
@@ -181,12 +208,11 @@ export class TraceQueries {
     const startMs = Number(range.startNs / 1_000_000n);
     const rows = await withPartitions(this.set, daysForNs(this.set, range.startNs, range.endNs), [], async (parts) => {
       const p = new Params();
-      const where = `tenant = ${p.varchar(tenant)} AND start_ns >= ${p.bigint(range.startNs)} AND start_ns < ${p.bigint(range.endNs)}
-        AND (kind IN (2, 5) OR parent_span_id = '')`;
+      const where = `tenant = ${p.varchar(tenant)} AND start_ns >= ${p.bigint(range.startNs)} AND start_ns < ${p.bigint(range.endNs)}`;
       const bucket = `(start_ns - ${p.bigint(range.startNs)}) // ${p.bigint(stepNs)}`;
       const sql = `SELECT service_name, b, count(*)::DOUBLE AS n, count(*) FILTER (WHERE status_code = 2)::DOUBLE AS errors,
           approx_quantile(duration_ns, [0.5, 0.95, 0.99])::DOUBLE[] AS q
-        FROM (${unionAll(parts, 'spans', (from) => `SELECT service_name, status_code, duration_ns, ${bucket} AS b FROM ${from} WHERE ${where}`)})
+        FROM (${unionAll(parts, 'spans', (from, k) => `SELECT service_name, status_code, duration_ns, ${bucket} AS b FROM ${from} WHERE ${where} AND (kind IN (2, 5) OR ${isRoot(parts[k]!)})`)})
         GROUP BY GROUPING SETS ((service_name), (service_name, b))`;
       return (await this.pool.query(sql, p)).getRows() as [string, bigint | null, number, number, DuckDBListValue][];
     });
