@@ -169,6 +169,8 @@ describe('span layouts of day files', () => {
     const rest = await store.searchLogs({ ...all, limit: 100, cursor: first.nextCursor });
     expect([...first.logs, ...rest.logs]).toEqual(want);
     expect(await store.logsForTrace('default', hex(1, 32), range)).toEqual([old.expected[1], now.expected[1]]);
+    expect((await store.searchLogs({ ...all, traceId: hex(1, 32) })).logs).toEqual([now.expected[1], old.expected[1]]);
+    expect((await store.searchLogs({ ...all, traceId: 'not-hex' })).logs).toEqual([]);
     expect((await store.searchLogs({ ...all, text: 'a=1' })).logs).toEqual([now.expected[3], old.expected[3]]);
   });
 });

@@ -7,20 +7,31 @@ import { daysForNs, unionAll, withPartitions } from './partition-query.js';
 import type { Partition, PartitionSet } from './partitions.js';
 import type { ReaderPool } from './reader-pool.js';
 import { resourcesMatching, withResourceText } from './resources.js';
-import { Params, attributeEquals, containsPattern } from './sql.js';
+import { Params, TRACE_ID_HEX, attributeEquals, containsPattern, spanIdText, traceIdText } from './sql.js';
 import { checkLimit } from './trace-queries.js';
 
 /** A record's fields in LogTuple order, from a day file of the LOGS layout (schema.ts). */
 const LOG_COLUMNS = `time_ns, observed_time_ns, seq, severity_number, severity_text, body_kind, ${extraJson('body', '')}, body_text,
-  attributes, ${extraCount('droppedAttributesCount')}, trace_id, span_id, flags, ${extraString('eventName')},
+  attributes, ${extraCount('droppedAttributesCount')}, ${traceIdText('trace_id')}, ${spanIdText('span_id')}, flags, ${extraString('eventName')},
   service_name, scope_name, ${extraString('scopeVersion')}, resource_attributes, resource_id`;
 
 /** The same from a day file of the LOGS_V1 layout. */
 const LOG_COLUMNS_V1 = `time_ns, observed_time_ns, seq, severity_number, severity_text, body_kind, body, body_text, attributes,
   dropped_attributes_count, trace_id, span_id, flags, event_name, service_name, scope_name, scope_version, resource_attributes, resource_id`;
 
+/** Whether the day's logs have the LOGS layout (numeric ids, `extra`) rather than LOGS_V1. */
+function logsV2(part: Partition): boolean {
+  return part.columns.get('logs')?.has('extra') === true;
+}
+
 function logColumns(part: Partition): string {
-  return part.columns.get('logs')?.has('extra') ? LOG_COLUMNS : LOG_COLUMNS_V1;
+  return logsV2(part) ? LOG_COLUMNS : LOG_COLUMNS_V1;
+}
+
+/** SQL that is true for the records of trace `id` (lowercase) in the day's layout; false for an id that is not hex. */
+function traceIs(p: Params, part: Partition, id: string): string {
+  if (!TRACE_ID_HEX.test(id)) return 'false';
+  return logsV2(part) ? `trace_id = unhex(${p.varchar(id)})` : `trace_id = ${p.varchar(id)}`;
 }
 
 type LogTuple = [bigint, bigint, bigint, number, string, number, string, string, string, number, string, string, number, string, string, string, string, string];
@@ -62,12 +73,12 @@ function decodeCursor(text: string): Cursor {
 }
 
 /** `matching`: per attribute filter, the partition's resources that match (resourcesMatching). */
-function filters(p: Params, q: LogSearchQuery, endNs: bigint, matching: readonly bigint[][]): string {
+function filters(p: Params, part: Partition, q: LogSearchQuery, endNs: bigint, matching: readonly bigint[][]): string {
   const conds = [`tenant = ${p.varchar(q.tenant)}`, `time_ns >= ${p.bigint(q.startNs)}`, `time_ns < ${p.bigint(endNs)}`];
   if (q.service) conds.push(`service_name = ${p.varchar(q.service)}`);
   if (q.severityMin !== undefined) conds.push(`severity_number >= ${p.bigint(q.severityMin)}`);
   if (q.severityText) conds.push(`lower(severity_text) = lower(${p.varchar(q.severityText)})`);
-  if (q.traceId) conds.push(`trace_id = ${p.varchar(q.traceId.toLowerCase())}`);
+  if (q.traceId) conds.push(traceIs(p, part, q.traceId.toLowerCase()));
   if (q.text) conds.push(`body_text ILIKE ${p.varchar(containsPattern(q.text))} ESCAPE '\\'`);
   Object.entries(q.attributes ?? {}).forEach(([k, v], i) => conds.push(attributeEquals(p, k, v, matching[i]!)));
   return conds.join(' AND ');
@@ -96,7 +107,7 @@ export class LogQueries {
       if (need <= 0) break;
       const rows = await withPartitions(this.set, [day], [] as LogTuple[], async ([part]) => {
         const p = new Params();
-        let where = filters(p, q, endNs, await resourcesMatching(this.pool, part!.alias, q.tenant, Object.entries(q.attributes ?? {})));
+        let where = filters(p, part!, q, endNs, await resourcesMatching(this.pool, part!.alias, q.tenant, Object.entries(q.attributes ?? {})));
         if (cursor) where += ` AND (time_ns < ${p.bigint(cursor.timeNs)} OR (time_ns = ${p.bigint(cursor.timeNs)} AND seq < ${p.bigint(cursor.seq)}))`;
         const sql = `SELECT ${logColumns(part!)} FROM "${part!.alias}".main.logs WHERE ${where} ORDER BY time_ns DESC, seq DESC LIMIT ${p.bigint(need)}`;
         return (await withResourceText(this.pool, part!.alias, q.tenant, (await this.pool.query(sql, p)).getRows() as unknown[][])) as LogTuple[];
@@ -124,7 +135,7 @@ export class LogQueries {
       const sev = (lo: number, hi: number) => `count(*) FILTER (WHERE severity_number BETWEEN ${lo} AND ${hi})::DOUBLE`;
       const sql = `SELECT b, ${sev(1, 4)}, ${sev(5, 8)}, ${sev(9, 12)}, ${sev(13, 16)}, ${sev(17, 20)}, ${sev(21, 24)},
           count(*) FILTER (WHERE severity_number = 0 OR severity_number > 24)::DOUBLE
-        FROM (${unionAll(parts, 'logs', (from, k) => `SELECT severity_number, ${bucket} AS b FROM ${from} WHERE ${filters(p, q, q.endNs, matching[k]!)}`)})
+        FROM (${unionAll(parts, 'logs', (from, k) => `SELECT severity_number, ${bucket} AS b FROM ${from} WHERE ${filters(p, parts[k]!, q, q.endNs, matching[k]!)}`)})
         GROUP BY b`;
       return (await this.pool.query(sql, p)).getRows() as [bigint, number, number, number, number, number, number, number][];
     });
@@ -145,7 +156,7 @@ export class LogQueries {
       const rows = await withPartitions(this.set, [day], [] as LogTuple[], async ([part]) => {
         const p = new Params();
         const sql = `SELECT ${logColumns(part!)} FROM "${part!.alias}".main.logs
-          WHERE tenant = ${p.varchar(tenant)} AND trace_id = ${p.varchar(id)} AND time_ns >= ${p.bigint(r.startNs)} AND time_ns < ${p.bigint(r.endNs)}`;
+          WHERE tenant = ${p.varchar(tenant)} AND ${traceIs(p, part!, id)} AND time_ns >= ${p.bigint(r.startNs)} AND time_ns < ${p.bigint(r.endNs)}`;
         return (await withResourceText(this.pool, part!.alias, tenant, (await this.pool.query(sql, p)).getRows() as unknown[][])) as LogTuple[];
       });
       if (rows.length === 0 && hit) break;

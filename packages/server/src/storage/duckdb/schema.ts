@@ -117,14 +117,15 @@ export const LOGS = table(
   'logs',
   `tenant varchar, time_ns bigint, observed_time_ns bigint, seq bigint, severity_number utinyint,
    severity_text varchar, body_kind utinyint, body_text varchar, attributes varchar,
-   trace_id varchar, span_id varchar, flags uinteger, service_name varchar, scope_name varchar,
+   trace_id traceid, span_id spanid, flags uinteger, service_name varchar, scope_name varchar,
    resource_attributes varchar, resource_id bigint, extra varchar`,
 );
 
 /**
- * The log layout of day files written by earlier versions (to 2026-11-24). Now the body of kind
- * 2, the dropped attributes count, the event name and the scope version share `extra` as in
- * SPANS: '' when none is set, else a JSON object of those that are (logExtra in log-writer.ts).
+ * The log layout of day files written by earlier versions (to 2026-11-24). Now ids are numbers
+ * (an empty BLOB and 0 without trace context), and the body of kind 2, the dropped attributes
+ * count, the event name and the scope version share `extra` as in SPANS: '' when none is set,
+ * else a JSON object of those that are (logExtra in log-writer.ts).
  */
 export const LOGS_V1 = table(
   'logs',
