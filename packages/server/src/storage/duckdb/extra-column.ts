@@ -1,6 +1,13 @@
 // The `extra` column of span and log rows (schema.ts, SPANS and LOGS): the fields that are
 // nearly always empty or zero share one VARCHAR, '' when all of them are, else a JSON object of
 // those that are set. Writers build the values here; readers extract them with the SQL below.
+// A day file without the column has the earlier layout (SPANS_V1, LOGS_V1).
+import type { Partition } from './partitions.js';
+
+/** Whether the day's `table` ('spans' or 'logs') has the current layout rather than the earlier one. */
+export function currentLayout(part: Partition, table: 'spans' | 'logs'): boolean {
+  return part.columns.get(table)?.has('extra') === true;
+}
 
 /** Builds one row's value at a time: add the fields, then take(). */
 export class ExtraFields {

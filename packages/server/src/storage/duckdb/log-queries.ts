@@ -1,7 +1,7 @@
 // Log reads: search with a keyset cursor, severity histogram, logs of one trace.
 import { SightlineError } from '../../errors.js';
 import type { LogHistogram, LogPage, LogRow, LogSearchQuery, SeverityCounts, TimeRangeNs } from '../store.js';
-import { extraCount, extraJson, extraString } from './extra-column.js';
+import { currentLayout, extraCount, extraJson, extraString } from './extra-column.js';
 import { parseObject, parseValue } from './json-text.js';
 import { daysForNs, unionAll, withPartitions } from './partition-query.js';
 import type { Partition, PartitionSet } from './partitions.js';
@@ -19,19 +19,14 @@ const LOG_COLUMNS = `time_ns, observed_time_ns, seq, severity_number, severity_t
 const LOG_COLUMNS_V1 = `time_ns, observed_time_ns, seq, severity_number, severity_text, body_kind, body, body_text, attributes,
   dropped_attributes_count, trace_id, span_id, flags, event_name, service_name, scope_name, scope_version, resource_attributes, resource_id`;
 
-/** Whether the day's logs have the LOGS layout (numeric ids, `extra`) rather than LOGS_V1. */
-function logsV2(part: Partition): boolean {
-  return part.columns.get('logs')?.has('extra') === true;
-}
-
 function logColumns(part: Partition): string {
-  return logsV2(part) ? LOG_COLUMNS : LOG_COLUMNS_V1;
+  return currentLayout(part, 'logs') ? LOG_COLUMNS : LOG_COLUMNS_V1;
 }
 
 /** SQL that is true for the records of trace `id` (lowercase) in the day's layout; false for an id that is not hex. */
 function traceIs(p: Params, part: Partition, id: string): string {
   if (!TRACE_ID_HEX.test(id)) return 'false';
-  return logsV2(part) ? `trace_id = unhex(${p.varchar(id)})` : `trace_id = ${p.varchar(id)}`;
+  return currentLayout(part, 'logs') ? `trace_id = unhex(${p.varchar(id)})` : `trace_id = ${p.varchar(id)}`;
 }
 
 type LogTuple = [bigint, bigint, bigint, number, string, number, string, string, string, number, string, string, number, string, string, string, string, string];

@@ -8,7 +8,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LogBatch } from '../batches.js';
 import { ChunkAppender, doublesToInt64, type ColumnData } from './chunk-appender.js';
-import { ExtraFields } from './extra-column.js';
+import { ExtraFields, currentLayout } from './extra-column.js';
 import type { Partition, PartitionSet } from './partitions.js';
 import { ResourceIndex, appendFreshResources, hasFreshResources, markCommitted, resolveResources, type ResolvedResources } from './resources.js';
 import type { StageDir } from './parquet-stage.js';
@@ -159,7 +159,7 @@ export class LogWriter extends SlottedWriter<Appenders, LogBatch> {
         const known = await this.resources.forDay(conn, part);
         const resolved = groups.map((g) => resolveResources(known, g.p.batch.tenant, g.p.batch.resourceAttributes, g.p.batch.length, g.rows));
         // A day file written before LOGS keeps its layout.
-        const v1 = !part.columns.get(LOGS.name)?.has('extra');
+        const v1 = !currentLayout(part, 'logs');
         const stage = groups.map((g, k) => {
           const n = g.p.batch.length;
           const values = new Float64Array(n);

@@ -10,7 +10,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SpanBatch } from '../batches.js';
 import { ChunkAppender, doublesToInt64, type ColumnData } from './chunk-appender.js';
-import { ExtraFields } from './extra-column.js';
+import { ExtraFields, currentLayout } from './extra-column.js';
 import type { Partition, PartitionSet } from './partitions.js';
 import { ResourceIndex, appendFreshResources, hasFreshResources, markCommitted, resolveResources, type ResolvedResources } from './resources.js';
 import type { StageDir } from './parquet-stage.js';
@@ -149,7 +149,7 @@ export class SpanWriter extends SlottedWriter<Appenders, SpanBatch> {
         const resolved = groups.map((g) => resolveResources(known, g.batch.tenant, g.batch.resourceAttributes, g.batch.length, g.rows));
         try {
           // A day file written before SPANS keeps its layout.
-          const v1 = !part.columns.get(SPANS.name)?.has('extra');
+          const v1 = !currentLayout(part, 'spans');
           const insert = () =>
             (v1 ? this.spansV1 : this.spans).insert(
               this.stageDir,

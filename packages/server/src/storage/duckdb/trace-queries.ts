@@ -2,7 +2,7 @@
 import type { DuckDBListValue } from '@duckdb/node-api';
 import { SightlineError } from '../../errors.js';
 import type { ServiceStats, SpanRow, TimeRangeNs, TraceSearchQuery, TraceSummary } from '../store.js';
-import { extraCount, extraJson, extraString } from './extra-column.js';
+import { currentLayout, extraCount, extraJson, extraString } from './extra-column.js';
 import { parseArray, parseObject } from './json-text.js';
 import { daysForNs, unionAll, withPartitions } from './partition-query.js';
 import type { Partition, PartitionSet } from './partitions.js';
@@ -25,19 +25,14 @@ const SPAN_COLUMNS_V1 = `trace_id, span_id, parent_span_id, trace_state, flags, 
   status_code, status_message, attributes, events, links, dropped_attributes_count, dropped_events_count,
   dropped_links_count, service_name, scope_name, scope_version, resource_attributes, resource_id`;
 
-/** Whether the day's spans have the SPANS layout (numeric ids, `extra`) rather than SPANS_V1. */
-function spansV2(p: Partition): boolean {
-  return p.columns.get('spans')?.has('extra') === true;
-}
-
 /** SQL of a span row's trace id as a 16-byte BLOB, in either layout. */
 function traceIdBlob(p: Partition): string {
-  return spansV2(p) ? 'trace_id' : 'unhex(trace_id)';
+  return currentLayout(p, 'spans') ? 'trace_id' : 'unhex(trace_id)';
 }
 
 /** SQL that is true for a root span (no parent), in either layout. */
 function isRoot(p: Partition): string {
-  return spansV2(p) ? 'parent_span_id = 0' : `parent_span_id = ''`;
+  return currentLayout(p, 'spans') ? 'parent_span_id = 0' : `parent_span_id = ''`;
 }
 
 type SpanTuple = [
@@ -104,7 +99,7 @@ export class TraceQueries {
     for (const day of days) {
       const part = await withPartitions(this.set, [day], [] as SpanRow[], async ([p]) => {
         const q = new Params();
-        const v2 = spansV2(p!);
+        const v2 = currentLayout(p!, 'spans');
         const sql = `SELECT ${v2 ? SPAN_COLUMNS : SPAN_COLUMNS_V1} FROM "${p!.alias}".main.spans
           WHERE tenant = ${q.varchar(tenant)} AND trace_id = ${v2 ? `unhex(${q.varchar(id)})` : q.varchar(id)}
             AND start_ns >= ${q.bigint(r.startNs)} AND start_ns < ${q.bigint(r.endNs)}`;
