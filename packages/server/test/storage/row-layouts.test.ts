@@ -93,6 +93,27 @@ describe('the extra column of log records', () => {
   });
 });
 
+describe('the extra column, read back', () => {
+  it('keeps NUL, control characters, quotes and non-BMP text in folded fields', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sightline-extra-text-'));
+    const store = await createDuckDbStore({ dataDir, clock: () => T1 });
+    try {
+      const odd = 'a\u0000b\u0001"\\\n\t😀\u2028';
+      await store.writeSpans([spanBatch('default', [{ ...plain(T1, 1), statusMessage: odd, traceState: `k=${odd}`, scopeVersion: odd }])]);
+      const b = logBatch('default', [{ timeMs: T1, body: { text: odd }, eventName: odd, scopeVersion: odd }]);
+      b.bodyText[0] = 'search text';
+      await store.writeLogs([b]);
+      const [span] = await store.getTrace('default', hex(1, 32), range);
+      expect([span!.statusMessage, span!.traceState, span!.scopeVersion]).toEqual([odd, `k=${odd}`, odd]);
+      const [log] = (await store.searchLogs({ tenant: 'default', ...range, limit: 5 })).logs;
+      expect([log!.body, log!.eventName, log!.scopeVersion]).toEqual([{ text: odd }, odd, odd]);
+    } finally {
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('span layouts of day files', () => {
   let dataDir: string;
   let store: Store | undefined;
