@@ -49,7 +49,14 @@ export function isTextKind(kind: ColumnKind): kind is 'varchar' | 'traceid' | 's
   return kind === 'varchar' || kind === 'traceid' || kind === 'spanid';
 }
 
-const ARRAY_FOR: Record<Exclude<ColumnKind, 'varchar' | 'blob' | 'traceid' | 'spanid'>, { new (n: number): NumericArray; name: string }> = {
+type ArrayKind = Exclude<ColumnKind, 'varchar' | 'blob' | 'traceid' | 'spanid'>;
+
+/** Kinds whose values are a typed array (everything but text and BLOBs). */
+function isArrayKind(kind: ColumnKind): kind is ArrayKind {
+  return !isTextKind(kind) && kind !== 'blob';
+}
+
+const ARRAY_FOR: Record<ArrayKind, { new (n: number): NumericArray; name: string }> = {
   utinyint: Uint8Array,
   usmallint: Uint16Array,
   uinteger: Uint32Array,
@@ -75,8 +82,8 @@ export class ChunkAppender {
   constructor(readonly spec: TableSpec) {
     this.kinds = spec.columns.map((c) => c.kind);
     this.chunk = DuckDBDataChunk.create(this.kinds.map((k) => DUCK_TYPE[k]));
-    if (this.kinds.some((k) => k === 'blob' || k === 'traceid' || k === 'spanid')) throw new Error(`${spec.name}: blob and id columns are not appended through ChunkAppender`);
-    this.scratch = this.kinds.map((k) => (k === 'varchar' || k === 'blob' || k === 'traceid' || k === 'spanid' ? undefined : new ARRAY_FOR[k](VECTOR_SIZE)));
+    if (this.kinds.some((k) => k !== 'varchar' && !isArrayKind(k))) throw new Error(`${spec.name}: blob and id columns are not appended through ChunkAppender`);
+    this.scratch = this.kinds.map((k) => (isArrayKind(k) ? new ARRAY_FOR[k](VECTOR_SIZE) : undefined));
   }
 
   /**

@@ -173,6 +173,14 @@ function ascii(s: string, bytes: Uint8Array, at: number): number {
   return n;
 }
 
+/** Writes a BYTE_ARRAY value's length prefix (4 bytes, little-endian) at `at`. */
+function lengthAt(bytes: Uint8Array, at: number, n: number): void {
+  bytes[at] = n & 0xff;
+  bytes[at + 1] = (n >>> 8) & 0xff;
+  bytes[at + 2] = (n >>> 16) & 0xff;
+  bytes[at + 3] = n >>> 24;
+}
+
 /** Value of each hex digit's char code (lowercase and uppercase), 255 for any other code. */
 const HEX_VALUE = new Uint8Array(128).fill(255);
 for (let i = 0; i < 16; i++) {
@@ -311,10 +319,7 @@ export class ParquetBuilder {
         prevLen = n;
       }
       prevAt = p + 4;
-      bytes[p] = n & 0xff;
-      bytes[p + 1] = (n >>> 8) & 0xff;
-      bytes[p + 2] = (n >>> 16) & 0xff;
-      bytes[p + 3] = n >>> 24;
+      lengthAt(bytes, p, n);
       p += 4 + n;
     });
     if (count !== this.rows) throw new Error(`ParquetBuilder: ${count} strings for ${this.rows} rows in ${name}`);
@@ -336,10 +341,7 @@ export class ParquetBuilder {
         this.ensure(p + 4 + n);
       }
       const bytes = this.bytes;
-      bytes[p] = n & 0xff;
-      bytes[p + 1] = (n >>> 8) & 0xff;
-      bytes[p + 2] = (n >>> 16) & 0xff;
-      bytes[p + 3] = n >>> 24;
+      lengthAt(bytes, p, n);
       for (let j = 0; j < n; j++) bytes[p + 4 + j] = (hexDigit(s, 2 * j) << 4) | hexDigit(s, 2 * j + 1);
       p += 4 + n;
     });
